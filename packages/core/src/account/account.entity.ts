@@ -1,0 +1,52 @@
+import { Entity } from "electrodb";
+import { PLATFORMS } from "../post/post.entity";
+
+export const ACCOUNT_STATUSES = ["active", "needs_reconnect", "disconnected"] as const;
+export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
+
+/**
+ * A connected social account. Tokens are AES-256-GCM ciphertexts (crypto/secrets.ts); they are
+ * never returned by the API nor logged. `tokenVersion` orders token rotations so a rotated
+ * refresh token is saved atomically and never overwritten by an older or empty one.
+ */
+export const AccountEntity = new Entity({
+  model: { entity: "account", version: "1", service: "studio" },
+  attributes: {
+    id: { type: "string", required: true, readOnly: true },
+    workspaceId: { type: "string", required: true, readOnly: true },
+    platform: { type: PLATFORMS, required: true, readOnly: true },
+    externalAccountId: { type: "string", required: true },
+    handle: { type: "string", required: true },
+    status: { type: ACCOUNT_STATUSES, required: true },
+    accessTokenEnc: { type: "string", required: true },
+    refreshTokenEnc: { type: "string" },
+    /** Access token expiry (ISO); absent for tokens that do not expire (Facebook pages). */
+    expiresAt: { type: "string" },
+    refreshExpiresAt: { type: "string" },
+    /** When the current access token was issued (Instagram refuses refresh before 24 h). */
+    tokenIssuedAt: { type: "string" },
+    tokenVersion: { type: "number", required: true, default: 0 },
+    /** Single flight of token refresh: holder and lease. */
+    refreshLockId: { type: "string" },
+    refreshLockUntil: { type: "string" },
+    /** Per-account circuit breaker: no platform calls before this instant. */
+    breakerUntil: { type: "string" },
+    statusReason: { type: "string" },
+    createdAt: { type: "string", required: true, readOnly: true },
+    updatedAt: { type: "string", required: true },
+  },
+  indexes: {
+    byId: { pk: { field: "pk", composite: ["id"] }, sk: { field: "sk", composite: [] } },
+    byWorkspace: {
+      index: "gsi1",
+      pk: { field: "gsi1pk", composite: ["workspaceId"] },
+      sk: { field: "gsi1sk", composite: ["platform", "id"] },
+    },
+    /** One platform account is connected once per workspace: lookup on connect. */
+    byExternal: {
+      index: "gsi2",
+      pk: { field: "gsi2pk", composite: ["platform", "externalAccountId"] },
+      sk: { field: "gsi2sk", composite: ["workspaceId"] },
+    },
+  },
+});

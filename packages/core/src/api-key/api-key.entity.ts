@@ -1,0 +1,29 @@
+import { Entity } from "electrodb";
+
+export const ROLES = ["owner", "editor", "viewer"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** A workspace API key. Only its SHA-256 hash is stored; the key is shown once at creation. */
+export const ApiKeyEntity = new Entity({
+  model: { entity: "apiKey", version: "1", service: "studio" },
+  attributes: {
+    keyHash: { type: "string", required: true, readOnly: true },
+    id: { type: "string", required: true, readOnly: true },
+    workspaceId: { type: "string", required: true, readOnly: true },
+    name: { type: "string", required: true },
+    role: { type: ROLES, required: true },
+    /** First characters of the key, for people to recognise it in a list. */
+    prefix: { type: "string", required: true },
+    revokedAt: { type: "string" },
+    createdAt: { type: "string", required: true, readOnly: true },
+  },
+  indexes: {
+    /** Authentication: the bearer's hash is the key. */
+    byHash: { pk: { field: "pk", composite: ["keyHash"] }, sk: { field: "sk", composite: [] } },
+    byWorkspace: {
+      index: "gsi1",
+      pk: { field: "gsi1pk", composite: ["workspaceId"] },
+      sk: { field: "gsi1sk", composite: ["id"] },
+    },
+  },
+});

@@ -1,0 +1,46 @@
+import { Entity } from "electrodb";
+import { PLATFORMS } from "../post/post.entity";
+
+/** A competitor account a workspace tracks. TikTok has no official API for it: `unsupported`. */
+export const CompetitorEntity = new Entity({
+  model: { entity: "competitor", version: "1", service: "studio" },
+  attributes: {
+    id: { type: "string", required: true, readOnly: true },
+    workspaceId: { type: "string", required: true, readOnly: true },
+    platform: { type: PLATFORMS, required: true },
+    handle: { type: "string", required: true },
+    status: { type: ["active", "invalid_handle", "unsupported", "error"] as const, required: true },
+    statusReason: { type: "string" },
+    lastRefreshedAt: { type: "string" },
+    createdAt: { type: "string", required: true, readOnly: true },
+  },
+  indexes: {
+    byWorkspace: {
+      pk: { field: "pk", composite: ["workspaceId"] },
+      sk: { field: "sk", composite: ["id"] },
+    },
+    byId: {
+      index: "gsi1",
+      pk: { field: "gsi1pk", composite: ["id"] },
+      sk: { field: "gsi1sk", composite: [] },
+    },
+  },
+});
+
+/** A daily snapshot of a competitor's public numbers. */
+export const CompetitorMetricsEntity = new Entity({
+  model: { entity: "competitorMetrics", version: "1", service: "studio" },
+  attributes: {
+    competitorId: { type: "string", required: true, readOnly: true },
+    workspaceId: { type: "string", required: true, readOnly: true },
+    capturedAt: { type: "string", required: true, readOnly: true },
+    values: { type: "any", required: true },
+    ttl: { type: "number" },
+  },
+  indexes: {
+    byCompetitor: {
+      pk: { field: "pk", composite: ["competitorId"] },
+      sk: { field: "sk", composite: ["capturedAt"] },
+    },
+  },
+});

@@ -1,0 +1,124 @@
+/**
+ * The one place that names Studio's background work: queues, their consumers' settings and
+ * the schedules that fan work out. The SST stacks and the local runtime both read this module,
+ * so what runs on a laptop is configured exactly like what runs in AWS, and the infra test
+ * pins it.
+ */
+
+export type QueueKind = "publish" | "metrics" | "report" | "competitors";
+
+export interface QueueSpec {
+  /** Logical name; the physical name is `${stage}-studio-${name}`. */
+  name: QueueKind;
+  /** Handler module (relative to the repo root) and export, as SST wants it. */
+  handler: string;
+  /** Lambda timeout of the consumer, in seconds. */
+  timeoutSeconds: number;
+  /** Queue visibility timeout: at least 6× the consumer timeout (AWS guidance for SQS → Lambda). */
+  visibilityTimeoutSeconds: number;
+  /** Records per Lambda invocation. */
+  batchSize: number;
+  /** How long the event source waits to fill a batch, seconds. */
+  maxBatchingWindowSeconds: number;
+  /** Upper bound of concurrent consumer invocations (SQS event source maximumConcurrency, ≥ 2). */
+  maxConcurrency: number;
+  /** Receives before SQS moves a message to the DLQ. */
+  maxReceiveCount: number;
+  /** DLQ retention, days (14 is the SQS maximum: time for an operator to look). */
+  dlqRetentionDays: number;
+}
+
+export const queues: Record<QueueKind, QueueSpec> = {
+  publish: {
+    name: "publish",
+    handler: "packages/functions/src/queue/publish.handler",
+    timeoutSeconds: 30,
+    visibilityTimeoutSeconds: 180,
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    maxConcurrency: 20,
+    maxReceiveCount: 10,
+    dlqRetentionDays: 14,
+  },
+  metrics: {
+    name: "metrics",
+    handler: "packages/functions/src/queue/metrics.handler",
+    timeoutSeconds: 60,
+    visibilityTimeoutSeconds: 360,
+    batchSize: 5,
+    maxBatchingWindowSeconds: 1,
+    maxConcurrency: 5,
+    maxReceiveCount: 5,
+    dlqRetentionDays: 14,
+  },
+  report: {
+    name: "report",
+    handler: "packages/functions/src/queue/report.handler",
+    timeoutSeconds: 120,
+    visibilityTimeoutSeconds: 720,
+    batchSize: 1,
+    maxBatchingWindowSeconds: 0,
+    maxConcurrency: 3,
+    maxReceiveCount: 3,
+    dlqRetentionDays: 14,
+  },
+  competitors: {
+    name: "competitors",
+    handler: "packages/functions/src/queue/competitors.handler",
+    timeoutSeconds: 60,
+    visibilityTimeoutSeconds: 360,
+    batchSize: 5,
+    maxBatchingWindowSeconds: 1,
+    maxConcurrency: 3,
+    maxReceiveCount: 5,
+    dlqRetentionDays: 14,
+  },
+};
+
+export type ScheduleKind = "publishDispatcher" | "metricsRefresh" | "weeklyReport" | "competitorsRefresh";
+
+export interface ScheduleSpec {
+  name: ScheduleKind;
+  /** EventBridge expression, exactly as the rule gets it. All in UTC. */
+  expression: string;
+  handler: string;
+  timeoutSeconds: number;
+}
+
+export const schedules: Record<ScheduleKind, ScheduleSpec> = {
+  publishDispatcher: {
+    name: "publishDispatcher",
+    expression: "cron(* * * * ? *)",
+    handler: "packages/functions/src/cron/publish-dispatcher.handler",
+    timeoutSeconds: 55,
+  },
+  metricsRefresh: {
+    name: "metricsRefresh",
+    expression: "cron(0 */6 * * ? *)",
+    handler: "packages/functions/src/cron/metrics-refresh.handler",
+    timeoutSeconds: 120,
+  },
+  weeklyReport: {
+    name: "weeklyReport",
+    expression: "cron(0 9 ? * MON *)",
+    handler: "packages/functions/src/cron/weekly-report.handler",
+    timeoutSeconds: 120,
+  },
+  competitorsRefresh: {
+    name: "competitorsRefresh",
+    expression: "cron(0 0 * * ? *)",
+    handler: "packages/functions/src/cron/competitors-refresh.handler",
+    timeoutSeconds: 120,
+  },
+};
+
+/** The API Lambda (Hono): API and agent. */
+export const api = {
+  handler: "packages/functions/src/http/lambda.handler",
+  timeoutSeconds: 29,
+} as const;
+
+/** Physical resource names, shared by stacks and the local runtime. */
+export const resourceName = (stage: string, name: string) => `${stage}-studio-${name}`;
+export const dlqName = (stage: string, queue: QueueKind) => resourceName(stage, `${queue}-dlq`);
+export const queueName = (stage: string, queue: QueueKind) => resourceName(stage, queue);

@@ -1,0 +1,116 @@
+import { Entity } from "electrodb";
+
+export const PLATFORMS = ["instagram", "facebook", "tiktok"] as const;
+export type Platform = (typeof PLATFORMS)[number];
+
+export const POST_STATUSES = [
+  "draft",
+  "scheduled",
+  "publishing",
+  "published",
+  "failed",
+  "unconfirmed",
+  "cancelled",
+] as const;
+export type PostStatus = (typeof POST_STATUSES)[number];
+
+/** Sorts unscheduled drafts after every real instant in the calendar indexes. */
+export const UNSCHEDULED = "9999-12-31T23:59:59.999Z";
+
+/**
+ * A post and the whole story of its publication (see docs/data-model.md and
+ * docs/publishing.md). Every status change is a conditional write on `version`.
+ */
+export const PostEntity = new Entity({
+  model: { entity: "post", version: "1", service: "studio" },
+  attributes: {
+    id: { type: "string", required: true, readOnly: true },
+    workspaceId: { type: "string", required: true, readOnly: true },
+    accountId: { type: "string", required: true },
+    platform: { type: PLATFORMS, required: true },
+    caption: { type: "string", required: true },
+    media: {
+      type: "list",
+      required: true,
+      items: {
+        type: "map",
+        properties: {
+          url: { type: "string", required: true },
+          type: { type: ["image", "video"] as const, required: true },
+        },
+      },
+    },
+    status: { type: POST_STATUSES, required: true },
+    /** Bumped by every transition; every write is conditional on it. */
+    version: { type: "number", required: true },
+    scheduledFor: { type: "string" },
+    /** `scheduledFor` or UNSCHEDULED: the sort key of the calendar indexes. */
+    calendarAt: { type: "string", required: true },
+    /**
+     * Sparse index keys. `dueShard` + `dueAt` exist only while `scheduled`; `leaseShard` +
+     * `leaseUntil` only while `publishing`. A transition sets or removes them together with the
+     * status (publish/transitions.ts), so the due and lease indexes hold exactly those posts.
+     * The shard is `shardOf(id)`: one minute's posts spread over all shards.
+     */
+    dueShard: { type: "number" },
+    /** `${scheduledFor}#${id}`. */
+    dueAt: { type: "string" },
+    leaseShard: { type: "number" },
+    leaseUntil: { type: "string" },
+    attemptId: { type: "string" },
+    attempts: { type: "number", required: true, default: 0 },
+    /** Where the worker is in the platform's flow (see publish/steps). */
+    step: { type: "string" },
+    containerId: { type: "string" },
+    publishId: { type: "string" },
+    externalPostId: { type: "string" },
+    /** Set before the irreversible call is sent: from here on the post may be live. */
+    finalCallAt: { type: "string" },
+    /** The version a publish message was last sent for. */
+    enqueuedVersion: { type: "number" },
+    enqueuedAt: { type: "string" },
+    /** Retryable failures of the current scheduling. */
+    retries: { type: "number" },
+    reconcileAttempts: { type: "number" },
+    lastError: {
+      type: "map",
+      properties: { code: { type: "string" }, message: { type: "string" } },
+    },
+    publishedAt: { type: "string" },
+    campaignId: { type: "string" },
+    experimentId: { type: "string" },
+    sourcePostId: { type: "string" },
+    createdAt: { type: "string", required: true, readOnly: true },
+    updatedAt: { type: "string", required: true },
+  },
+  indexes: {
+    byId: {
+      pk: { field: "pk", composite: ["id"] },
+      sk: { field: "sk", composite: [] },
+    },
+    /** Calendar of a workspace by time range. */
+    byWorkspace: {
+      index: "gsi1",
+      pk: { field: "gsi1pk", composite: ["workspaceId"] },
+      sk: { field: "gsi1sk", composite: ["calendarAt", "id"] },
+    },
+    /** Posts of an account around a time (nearby-post warning, reconciliation). */
+    byAccount: {
+      index: "gsi2",
+      pk: { field: "gsi2pk", composite: ["accountId"] },
+      sk: { field: "gsi2sk", composite: ["calendarAt", "id"] },
+    },
+    /** Sparse + sharded: only scheduled posts, by time. Read by the dispatcher, all shards. */
+    due: {
+      index: "due",
+      pk: { field: "duepk", composite: ["dueShard"] },
+      sk: { field: "duesk", composite: ["dueAt"] },
+    },
+    /** Sparse + sharded: only publishing posts, by lease expiry. Read by the lease sweep. */
+    lease: {
+      index: "lease",
+      pk: { field: "leasepk", composite: ["leaseShard"] },
+      sk: { field: "leasesk", composite: ["leaseUntil"] },
+    },
+  },
+});

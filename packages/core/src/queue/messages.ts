@@ -1,0 +1,36 @@
+import { z } from "zod";
+
+/**
+ * Messages on the publish queue. Every one names the post and the version or attempt it was
+ * sent for; the worker checks that against the post, so duplicates, redrives, replays and
+ * stale messages (the post was moved or cancelled since) are harmless no-ops.
+ */
+export const PublishMessage = z.discriminatedUnion("kind", [
+  /** Sent by the dispatcher or the API for a scheduled post at `version`. */
+  z.object({ kind: z.literal("publish"), postId: z.string().min(1), version: z.number().int() }),
+  /** Re-delivery with a delay to poll a container / publish status, for attempt `attemptId`. */
+  z.object({ kind: z.literal("continue"), postId: z.string().min(1), attemptId: z.string().min(1) }),
+  /** The lease of `attemptId` expired (a worker died), or the outcome is unknown: ask the platform. */
+  z.object({ kind: z.literal("reconcile"), postId: z.string().min(1), attemptId: z.string().min(1) }),
+]);
+export type PublishMessage = z.infer<typeof PublishMessage>;
+
+/** Metrics refresh: one account's recent posts. */
+export const MetricsMessage = z.object({
+  kind: z.literal("metrics"),
+  workspaceId: z.string().min(1),
+  accountId: z.string().min(1),
+});
+export type MetricsMessage = z.infer<typeof MetricsMessage>;
+
+/** Weekly report of one workspace for the week starting `weekStart` (ISO date). */
+export const ReportMessage = z.object({
+  kind: z.literal("report"),
+  workspaceId: z.string().min(1),
+  weekStart: z.string().min(1),
+});
+export type ReportMessage = z.infer<typeof ReportMessage>;
+
+/** Competitors refresh of one workspace. */
+export const CompetitorsMessage = z.object({ kind: z.literal("competitors"), workspaceId: z.string().min(1) });
+export type CompetitorsMessage = z.infer<typeof CompetitorsMessage>;

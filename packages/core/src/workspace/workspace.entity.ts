@@ -1,0 +1,27 @@
+import { Entity } from "electrodb";
+
+/** A brand's workspace: its profile, preferences and IANA time zone. */
+export const WorkspaceEntity = new Entity({
+  model: { entity: "workspace", version: "1", service: "studio" },
+  attributes: {
+    id: { type: "string", required: true, readOnly: true },
+    name: { type: "string", required: true },
+    /** IANA zone (e.g. "Europe/Paris"); instants are stored in UTC, shown in this zone. */
+    timezone: { type: "string", required: true },
+    brandProfile: { type: "any" },
+    preferences: { type: "any" },
+    /** shardOf(id): spreads the fan-out index over SHARDS partitions. */
+    fanoutShard: { type: "number", required: true, readOnly: true },
+    createdAt: { type: "string", required: true, readOnly: true },
+    updatedAt: { type: "string", required: true },
+  },
+  indexes: {
+    byId: { pk: { field: "pk", composite: ["id"] }, sk: { field: "sk", composite: [] } },
+    /** All workspaces, for the metrics/report/competitors fan-out: query every shard. */
+    all: {
+      index: "gsi1",
+      pk: { field: "gsi1pk", composite: ["fanoutShard"] },
+      sk: { field: "gsi1sk", composite: ["id"] },
+    },
+  },
+});

@@ -1,0 +1,26 @@
+import { randomBytes } from "node:crypto";
+import type { QueueKind } from "@studio/core/config/jobs";
+import type { ProvisionedQueue } from "./provision";
+
+/**
+ * Points the process's configuration (config/env.ts and the SDK clients) at the local
+ * emulators, exactly as the stacks point a Lambda at its table and queues.
+ */
+export function applyLocalEnv(opts: {
+  stage: string;
+  dynamoEndpoint: string;
+  sqsEndpoint: string;
+  tableName: string;
+  queues: Record<QueueKind, ProvisionedQueue>;
+}) {
+  process.env.STUDIO_STAGE = opts.stage;
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = opts.dynamoEndpoint;
+  process.env.AWS_ENDPOINT_URL_SQS = opts.sqsEndpoint;
+  process.env.STUDIO_TABLE_NAME = opts.tableName;
+  for (const q of Object.values(opts.queues)) {
+    process.env[`STUDIO_QUEUE_URL_${q.kind.toUpperCase()}`] = q.url;
+    process.env[`STUDIO_DLQ_URL_${q.kind.toUpperCase()}`] = q.dlqUrl;
+  }
+  process.env.STUDIO_ENCRYPTION_KEY ??= randomBytes(32).toString("base64");
+  process.env.STUDIO_ADMIN_TOKEN ??= `adm_${randomBytes(18).toString("base64url")}`;
+}

@@ -1,0 +1,99 @@
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+} from "@aws-sdk/client-dynamodb";
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { dlqName, type QueueKind, queueName, queues } from "@studio/core/config/jobs";
+import { table, tableName } from "@studio/core/db/table";
+
+/** The table exactly as stacks/storage.ts declares it: keys, GSIs, TTL. Idempotent. */
+export async function provisionTable(endpoint: string, stage: string): Promise<string> {
+  const client = new DynamoDBClient({ endpoint });
+  const name = tableName(stage);
+  const attrs = new Set<string>([table.partitionKey, table.sortKey]);
+  for (const idx of Object.values(table.indexes)) {
+    attrs.add(idx.partitionKey);
+    attrs.add(idx.sortKey);
+  }
+  const input: CreateTableCommandInput = {
+    TableName: name,
+    BillingMode: "PAY_PER_REQUEST",
+    AttributeDefinitions: [...attrs].map((a) => ({ AttributeName: a, AttributeType: "S" })),
+    KeySchema: [
+      { AttributeName: table.partitionKey, KeyType: "HASH" },
+      { AttributeName: table.sortKey, KeyType: "RANGE" },
+    ],
+    GlobalSecondaryIndexes: Object.entries(table.indexes).map(([indexName, idx]) => ({
+      IndexName: indexName,
+      KeySchema: [
+        { AttributeName: idx.partitionKey, KeyType: "HASH" },
+        { AttributeName: idx.sortKey, KeyType: "RANGE" },
+      ],
+      Projection: { ProjectionType: "ALL" },
+    })),
+  };
+  try {
+    await client.send(new CreateTableCommand(input));
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: name,
+        TimeToLiveSpecification: { AttributeName: table.ttlAttribute, Enabled: true },
+      }),
+    );
+  } catch (err) {
+    if (!(err instanceof ResourceInUseException)) throw err;
+  }
+  await client.send(new DescribeTableCommand({ TableName: name }));
+  client.destroy();
+  return name;
+}
+
+export interface ProvisionedQueue {
+  kind: QueueKind;
+  url: string;
+  arn: string;
+  dlqUrl: string;
+  dlqArn: string;
+}
+
+/**
+ * Every queue of config/jobs.ts with its DLQ, redrive policy (maxReceiveCount), visibility
+ * timeout and DLQ retention, as stacks/queues.ts declares them. Idempotent.
+ */
+export async function provisionQueues(endpoint: string, stage: string): Promise<Record<QueueKind, ProvisionedQueue>> {
+  const client = new SQSClient({ endpoint });
+  const out = {} as Record<QueueKind, ProvisionedQueue>;
+  for (const spec of Object.values(queues)) {
+    const dlq = await client.send(
+      new CreateQueueCommand({
+        QueueName: dlqName(stage, spec.name),
+        Attributes: { MessageRetentionPeriod: String(spec.dlqRetentionDays * 86_400) },
+      }),
+    );
+    const dlqUrl = dlq.QueueUrl as string;
+    const dlqArn = await arnOf(client, dlqUrl);
+    const q = await client.send(
+      new CreateQueueCommand({
+        QueueName: queueName(stage, spec.name),
+        Attributes: {
+          VisibilityTimeout: String(spec.visibilityTimeoutSeconds),
+          MessageRetentionPeriod: String(4 * 86_400),
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: spec.maxReceiveCount }),
+        },
+      }),
+    );
+    const url = q.QueueUrl as string;
+    out[spec.name] = { kind: spec.name, url, arn: await arnOf(client, url), dlqUrl, dlqArn };
+  }
+  client.destroy();
+  return out;
+}
+
+async function arnOf(client: SQSClient, url: string): Promise<string> {
+  const res = await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }));
+  return res.Attributes?.QueueArn as string;
+}

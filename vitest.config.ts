@@ -1,0 +1,56 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/`, import.meta.url));
+
+/**
+ * Three projects, runnable on their own (`pnpm test:unit`, `test:connected`, `test:infra`):
+ * - unit: pure tests beside the code (`*.test.ts`), mocks allowed;
+ * - connected: `*.connected.test.ts`, against DynamoDB Local, fauxqs and the platform
+ *   simulators over real HTTP, through the code paths production uses;
+ * - infra: the one file that synthesizes the stacks and asserts the template.
+ */
+export default defineConfig({
+  // Tests may reach across packages (a core test uses the local runtime's emulator harness);
+  // production code may not (conventions: core never imports functions or local).
+  resolve: {
+    alias: [
+      { find: /^@studio\/core\/(.*)$/, replacement: `${pkg("core")}$1` },
+      { find: /^@studio\/functions\/(.*)$/, replacement: `${pkg("functions")}$1` },
+      { find: /^@studio\/local\/(.*)$/, replacement: `${pkg("local")}$1` },
+    ],
+  },
+  test: {
+    env: { AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: "1", SST_TELEMETRY_DISABLED: "1" },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: ["packages/**/src/**/*.test.ts"],
+          exclude: ["**/*.connected.test.ts", "**/node_modules/**"],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "connected",
+          include: ["packages/**/src/**/*.connected.test.ts"],
+          exclude: ["**/node_modules/**"],
+          globalSetup: ["packages/local/src/testing/global-setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "infra",
+          include: ["stacks/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
