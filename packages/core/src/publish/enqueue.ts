@@ -1,0 +1,61 @@
+import { db } from "../db/service";
+import type { PostItem } from "../post/post";
+import { sendMessages } from "../queue/sqs";
+
+/**
+ * The dispatcher's period, seconds. 60 in AWS (the every-minute rule); the local runtime may
+ * shorten it with STUDIO_DISPATCHER_PERIOD_SECONDS for tests.
+ */
+export const dispatcherPeriodSeconds = () => Number(process.env.STUDIO_DISPATCHER_PERIOD_SECONDS ?? 60);
+
+/** How far ahead the dispatcher (and the API) send posts, with a delay: a bit more than one period. */
+export const lookaheadMs = () => (dispatcherPeriodSeconds() + 15) * 1000;
+
+/**
+ * Sends a scheduled post to the publish queue with `DelaySeconds` = time until it is due, when it
+ * falls due before the dispatcher's next run, then records `enqueuedVersion`. Called by the API
+ * when a post is scheduled or moved, so nothing waits for the next dispatcher run.
+ *
+ * A crash between the send and the record only means the dispatcher sends again: the worker
+ * drops any message whose version no longer matches the post.
+ *
+ * @example
+ * const post = await Post.schedule(ws, id, at); // returns the stored post
+ * await enqueueIfDueSoon(post);
+ */
+export async function enqueueIfDueSoon(
+  post: Pick<PostItem, "id" | "status" | "version" | "scheduledFor">,
+  now = Date.now(),
+): Promise<boolean> {
+  if (post.status !== "scheduled" || !post.scheduledFor) return false;
+  const dueInMs = Date.parse(post.scheduledFor) - now;
+  if (dueInMs > lookaheadMs()) return false;
+  await sendMessages("publish", [
+    { body: { kind: "publish", postId: post.id, version: post.version }, delaySeconds: Math.max(0, dueInMs) / 1000 },
+  ]);
+  await markEnqueued(post.id, post.version, now);
+  return true;
+}
+
+/** Records that a message for `version` was sent; a no-op if the post moved on meanwhile. */
+export async function markEnqueued(postId: string, version: number, now = Date.now()): Promise<void> {
+  try {
+    await db()
+      .entities.post.patch({ id: postId })
+      .set({ enqueuedVersion: version, enqueuedAt: new Date(now).toISOString() })
+      .where((a, op) => op.eq(a.version, version))
+      .go({ response: "none" });
+  } catch (err) {
+    if (!isConditionalFailure(err)) throw err;
+  }
+}
+
+/** True for DynamoDB's ConditionalCheckFailed, as ElectroDB or the SDK surface it. */
+export function isConditionalFailure(err: unknown): boolean {
+  const e = err as { name?: string; cause?: { name?: string }; message?: string } | undefined;
+  return (
+    e?.name === "ConditionalCheckFailedException" ||
+    e?.cause?.name === "ConditionalCheckFailedException" ||
+    (typeof e?.message === "string" && e.message.includes("The conditional request failed"))
+  );
+}

@@ -1,0 +1,38 @@
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import { logger } from "@studio/core/util/logger";
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import type { z } from "zod";
+
+/**
+ * A queue consumer in the shape every Studio queue uses: Powertools batch processing with
+ * partial batch failures, each record's body validated with zod. A record whose body does not
+ * parse is logged and acknowledged (retrying cannot fix it; it is evidence, not work). A record
+ * whose handler throws is reported failed: SQS returns only it, after its visibility timeout
+ * (which the handler may have shortened or lengthened to set the backoff).
+ *
+ * @example
+ * export const handler = sqsConsumer("metrics", MetricsMessage, async (msg) => Metrics.refresh(msg));
+ */
+export function sqsConsumer<S extends z.ZodTypeAny>(
+  queue: string,
+  schema: S,
+  handle: (message: z.infer<S>, record: SQSRecord) => Promise<void>,
+) {
+  const processor = new BatchProcessor(EventType.SQS);
+  const recordHandler = async (record: SQSRecord) => {
+    let body: unknown;
+    try {
+      body = JSON.parse(record.body);
+    } catch {
+      body = undefined;
+    }
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      logger.error("dropping malformed message", { queue, messageId: record.messageId, issues: parsed.error.issues });
+      return;
+    }
+    await handle(parsed.data, record);
+  };
+  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+    processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false });
+}
