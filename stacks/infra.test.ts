@@ -1,0 +1,237 @@
+import { api as apiSpec, dlqName, queueName, queues, schedules } from "@studio/core/config/jobs";
+import { table } from "@studio/core/db/table";
+import type { Template } from "aws-cdk-lib/assertions";
+import { beforeAll, describe, expect, it } from "vitest";
+import { Api } from "./api";
+import { Queues } from "./queues";
+import { Schedules } from "./schedules";
+import { Storage } from "./storage";
+import { synthesize } from "./synth";
+
+/**
+ * The one infra test: synthesizes every stack offline once (bundling every function, ~10 s)
+ * and pins what keeps Studio stable. Settings are read from packages/core/src/config/jobs.ts,
+ * and the ones that matter most are also written out literally here, so a change to the module
+ * alone fails the test.
+ */
+
+const STAGE = "test";
+/** Literal copy of the schedules: changing jobs.ts without changing this test must fail. */
+const EXPECTED_SCHEDULES = {
+  publishDispatcher: "cron(* * * * ? *)", // every minute
+  metricsRefresh: "cron(0 */6 * * ? *)", // every 6 hours, UTC
+  weeklyReport: "cron(0 9 ? * MON *)", // Mondays 09:00 UTC
+  competitorsRefresh: "cron(0 0 * * ? *)", // daily 00:00 UTC
+};
+const FOURTEEN_DAYS = 14 * 24 * 3600;
+
+/** CloudFormation JSON as the template holds it: untyped by nature, checked by the assertions. */
+// biome-ignore lint/suspicious/noExplicitAny: template JSON
+type Json = any;
+type Resource = { Type: string; Properties: Record<string, Json>; DeletionPolicy?: string };
+let t: { storage: Template; queues: Template; schedules: Template; api: Template };
+
+beforeAll(async () => {
+  const { template } = await synthesize(STAGE);
+  t = { storage: template(Storage), queues: template(Queues), schedules: template(Schedules), api: template(Api) };
+});
+
+const resources = (tpl: Template, type: string) =>
+  Object.entries(tpl.findResources(type) as Record<string, Resource>).map(([id, r]) => ({ id, ...r }));
+
+const one = <T>(list: T[], what: string): T => {
+  expect(list, what).toHaveLength(1);
+  return list[0]!;
+};
+
+/** Studio's own functions (not CDK's or SST's helper functions), by handler path. */
+const studioFunctions = (tpl: Template) =>
+  resources(tpl, "AWS::Lambda::Function").filter((f) =>
+    String(f.Properties.Handler).startsWith("packages/functions/src/"),
+  );
+
+const allFunctions = () => [t.queues, t.schedules, t.api].flatMap(studioFunctions);
+
+describe("table", () => {
+  it("is the single table of table.ts: pk/sk, 4 GSIs with ALL projection, on-demand, TTL, PITR, retained", () => {
+    const db = one(resources(t.storage, "AWS::DynamoDB::Table"), "one table");
+    const p = db.Properties;
+    expect(p.TableName).toBe(`${STAGE}-studio`);
+    expect(p.KeySchema).toEqual([
+      { AttributeName: table.partitionKey, KeyType: "HASH" },
+      { AttributeName: table.sortKey, KeyType: "RANGE" },
+    ]);
+    expect(p.BillingMode).toBe("PAY_PER_REQUEST");
+    expect(p.TimeToLiveSpecification).toEqual({ AttributeName: "ttl", Enabled: true });
+    expect(table.ttlAttribute).toBe("ttl");
+    expect(p.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(db.DeletionPolicy).toBe("Retain");
+
+    const gsis = p.GlobalSecondaryIndexes as Array<Record<string, Json>>;
+    expect(gsis.map((g) => g.IndexName).sort()).toEqual(["due", "gsi1", "gsi2", "lease"]);
+    for (const [name, index] of Object.entries(table.indexes)) {
+      const gsi = gsis.find((g) => g.IndexName === name)!;
+      expect(gsi.KeySchema).toEqual([
+        { AttributeName: index.partitionKey, KeyType: "HASH" },
+        { AttributeName: index.sortKey, KeyType: "RANGE" },
+      ]);
+      expect(gsi.Projection).toEqual({ ProjectionType: "ALL" });
+    }
+  });
+});
+
+describe.each(Object.values(queues))("queue $name", (spec) => {
+  const queue = () =>
+    one(
+      resources(t.queues, "AWS::SQS::Queue").filter((q) => q.Properties.QueueName === queueName(STAGE, spec.name)),
+      "queue",
+    );
+  const dlq = () =>
+    one(
+      resources(t.queues, "AWS::SQS::Queue").filter((q) => q.Properties.QueueName === dlqName(STAGE, spec.name)),
+      "dlq",
+    );
+  const mapping = () =>
+    one(
+      resources(t.queues, "AWS::Lambda::EventSourceMapping").filter(
+        (m) => m.Properties.EventSourceArn?.["Fn::GetAtt"]?.[0] === queue().id,
+      ),
+      "event source mapping",
+    );
+  const consumer = () => {
+    const ref = mapping().Properties.FunctionName.Ref as string;
+    return one(
+      resources(t.queues, "AWS::Lambda::Function").filter((f) => f.id === ref),
+      "consumer",
+    );
+  };
+
+  it("has its own DLQ, kept 14 days, after the configured receives", () => {
+    expect(dlq().Properties.MessageRetentionPeriod).toBe(FOURTEEN_DAYS);
+    expect(dlq().Properties.MessageRetentionPeriod).toBe(spec.dlqRetentionDays * 24 * 3600);
+    expect(queue().Properties.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { "Fn::GetAtt": [dlq().id, "Arn"] },
+      maxReceiveCount: spec.maxReceiveCount,
+    });
+  });
+
+  it("is consumed with partial batch failures, the configured batch and bounded concurrency", () => {
+    const p = mapping().Properties;
+    expect(p.FunctionResponseTypes).toEqual(["ReportBatchItemFailures"]);
+    expect(p.BatchSize).toBe(spec.batchSize);
+    expect(p.MaximumBatchingWindowInSeconds).toBe(spec.maxBatchingWindowSeconds);
+    expect(p.ScalingConfig).toEqual({ MaximumConcurrency: spec.maxConcurrency });
+    expect(spec.maxConcurrency).toBeGreaterThanOrEqual(2); // the SQS event source minimum
+  });
+
+  it("hides a message at least 6× as long as its consumer may run", () => {
+    const timeout = consumer().Properties.Timeout as number;
+    expect(timeout).toBe(spec.timeoutSeconds);
+    expect(queue().Properties.VisibilityTimeout).toBe(spec.visibilityTimeoutSeconds);
+    expect(queue().Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
+  });
+
+  it("runs the handler of jobs.ts", () => {
+    expect(consumer().Properties.Handler).toBe(spec.handler);
+  });
+});
+
+describe("schedules", () => {
+  it("jobs.ts still says what this test says", () => {
+    expect(Object.fromEntries(Object.values(schedules).map((s) => [s.name, s.expression]))).toEqual(EXPECTED_SCHEDULES);
+  });
+
+  it("has exactly one rule per schedule", () => {
+    expect(resources(t.schedules, "AWS::Events::Rule")).toHaveLength(Object.keys(EXPECTED_SCHEDULES).length);
+  });
+
+  it.each(Object.values(schedules))("$name fires on its expression and runs its handler", (spec) => {
+    const rules = resources(t.schedules, "AWS::Events::Rule").filter(
+      (r) => r.Properties.ScheduleExpression === spec.expression,
+    );
+    const rule = one(rules, `rule for ${spec.name}`);
+    expect(rule.Properties.ScheduleExpression).toBe(EXPECTED_SCHEDULES[spec.name]);
+    expect(rule.Properties.State).toBe("ENABLED");
+    const target = one(rule.Properties.Targets as Array<Record<string, Json>>, "target");
+    const fn = one(
+      resources(t.schedules, "AWS::Lambda::Function").filter((f) => f.id === target.Arn["Fn::GetAtt"][0]),
+      "job function",
+    );
+    expect(fn.Properties.Handler).toBe(spec.handler);
+    expect(fn.Properties.Timeout).toBe(spec.timeoutSeconds);
+  });
+});
+
+describe("api", () => {
+  it("is one HTTP API whose $default route goes to one Hono Lambda", () => {
+    one(resources(t.api, "AWS::ApiGatewayV2::Api"), "http api");
+    const route = one(resources(t.api, "AWS::ApiGatewayV2::Route"), "route");
+    expect(route.Properties.RouteKey).toBe("$default");
+    const fn = one(studioFunctions(t.api), "api lambda");
+    expect(fn.Properties.Handler).toBe(apiSpec.handler);
+    expect(fn.Properties.Timeout).toBe(apiSpec.timeoutSeconds);
+  });
+
+  it("may read and replay dead letters (ops), and read the admin token", () => {
+    const fn = one(studioFunctions(t.api), "api lambda");
+    const actions = policyActions(t.api, fn.Properties.Role["Fn::GetAtt"][0]);
+    for (const a of ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:SendMessage"]) expect(actions).toContain(a);
+    expect(fn.Properties.Environment.Variables.SST_Secret_value_STUDIO_ADMIN_TOKEN).toBeDefined();
+  });
+});
+
+describe("every Studio function", () => {
+  it("is one of the 4 consumers, 4 jobs or the API", () => {
+    expect(allFunctions()).toHaveLength(Object.keys(queues).length + Object.keys(schedules).length + 1);
+  });
+
+  it("knows the stage, the table, every queue and DLQ, and the encryption key", () => {
+    const expected = [
+      "STUDIO_STAGE",
+      "STUDIO_TABLE_NAME",
+      ...Object.keys(queues).flatMap((k) => [
+        `STUDIO_QUEUE_URL_${k.toUpperCase()}`,
+        `STUDIO_DLQ_URL_${k.toUpperCase()}`,
+      ]),
+      "SST_Secret_value_STUDIO_ENCRYPTION_KEY",
+    ];
+    for (const fn of allFunctions()) {
+      const vars = fn.Properties.Environment.Variables as Record<string, unknown>;
+      expect(Object.keys(vars), fn.id).toEqual(expect.arrayContaining(expected));
+      expect(vars.STUDIO_STAGE).toBe(STAGE);
+    }
+  });
+
+  it("may read and write the table and send to every queue", () => {
+    for (const tpl of [t.queues, t.schedules, t.api]) {
+      for (const fn of studioFunctions(tpl)) {
+        const actions = policyActions(tpl, fn.Properties.Role["Fn::GetAtt"][0]);
+        for (const a of ["dynamodb:Query", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem", "sqs:SendMessage"]) {
+          expect(actions, `${fn.id} ${a}`).toContain(a);
+        }
+        // Every source queue; the API also its DLQs (replay resends to the source and may park back).
+        const targets = Object.keys(queues).length * (tpl === t.api ? 2 : 1);
+        expect(sqsSendResources(tpl, fn.Properties.Role["Fn::GetAtt"][0]), fn.id).toHaveLength(targets);
+      }
+    }
+  });
+});
+
+/** Every action granted to a role by the policies attached to it in the template. */
+function policyActions(tpl: Template, roleId: string): string[] {
+  return rolePolicies(tpl, roleId).flatMap((s) => [s.Action].flat());
+}
+
+/** Distinct queue resources a role may send to (source queues; DLQs too for the API). */
+function sqsSendResources(tpl: Template, roleId: string): string[] {
+  const arns = rolePolicies(tpl, roleId)
+    .filter((s) => [s.Action].flat().includes("sqs:SendMessage"))
+    .flatMap((s) => [s.Resource].flat().map((r) => JSON.stringify(r)));
+  return [...new Set(arns)];
+}
+
+function rolePolicies(tpl: Template, roleId: string): Array<Record<string, Json>> {
+  return resources(tpl, "AWS::IAM::Policy")
+    .filter((p) => (p.Properties.Roles as Array<{ Ref: string }>).some((r) => r.Ref === roleId))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement);
+}
