@@ -1,6 +1,9 @@
-import { logger } from "@studio/core/util/logger";
+import { runDispatcher } from "@studio/core/publish/dispatcher";
+import { schedules } from "@studio/core/config/jobs";
+import type { Context } from "aws-lambda";
 
-/** Every minute. PLACEHOLDER until the publish engine lands (issue 3). */
-export const handler = async () => {
-  logger.info("publish dispatcher tick (placeholder)");
+/** Every minute: due posts to the queue (with their delay), expired leases to reconciliation. */
+export const handler = async (_event: unknown, context?: Context) => {
+  const remaining = context?.getRemainingTimeInMillis?.() ?? schedules.publishDispatcher.timeoutSeconds * 1000;
+  await runDispatcher({ budgetMs: Math.max(1_000, remaining - 5_000) });
 };

@@ -1,0 +1,22 @@
+/**
+ * The one retry policy of the publish pipeline: exponential backoff with "equal jitter" (half
+ * fixed, half random, so a retry is never immediate and a crowd of retries spreads out), capped,
+ * and a platform's own `Retry-After` / usage estimate wins when it asks for longer.
+ */
+export const RETRY_POLICY = {
+  baseMs: 2_000,
+  capMs: 15 * 60_000,
+  /** Retryable failures of one scheduling before the post fails (`post.retries_exhausted`). */
+  maxRetries: 6,
+} as const;
+
+/**
+ * @example
+ * backoffMs(0) // 1–2 s
+ * backoffMs(3, 60_000) // ≥ 60 s: the platform asked for a minute
+ */
+export function backoffMs(retry: number, retryAfterMs?: number, random: () => number = Math.random): number {
+  const exp = Math.min(RETRY_POLICY.capMs, RETRY_POLICY.baseMs * 2 ** retry);
+  const jittered = exp / 2 + random() * (exp / 2);
+  return Math.min(RETRY_POLICY.capMs, Math.max(jittered, retryAfterMs ?? 0));
+}

@@ -1,0 +1,160 @@
+import { db } from "../db/service";
+import type { PostItem } from "../post/post";
+import { sendMessages } from "../queue/sqs";
+import { logger } from "../util/logger";
+import { newId } from "../util/id";
+import { allShards } from "../util/shard";
+import { ttlInDays } from "../util/time";
+import { lookaheadMs, markEnqueued } from "./enqueue";
+
+/** A scheduled post whose message was sent this long ago and has not been claimed is re-sent. */
+const RESEND_AFTER_MS = 2 * 60_000;
+/** Query page size per shard. */
+const PAGE = 200;
+
+export interface DispatchStats {
+  due: number;
+  sent: number;
+  resent: number;
+  skipped: number;
+  expiredLeases: number;
+  pages: number;
+  complete: boolean;
+  durationMs: number;
+}
+
+/**
+ * The every-minute dispatcher. Reads every shard of the due index up to now + lookahead, page
+ * by page, until done or out of `budgetMs` (no fixed cap), and sends each post not yet sent
+ * for its current version with `DelaySeconds` = time until due, then records it. Sends again a
+ * post whose message seems lost (sent > 2 min ago, still scheduled and overdue). Then sweeps
+ * the lease index for expired leases and sends them to be reconciled. Overlapping runs are
+ * harmless: the worker claims conditionally on the version.
+ *
+ * @example
+ * const stats = await dispatch({ budgetMs: 50_000 });
+ */
+export async function dispatch(opts: { now?: () => number; budgetMs?: number } = {}): Promise<DispatchStats> {
+  const now = opts.now ?? Date.now;
+  const started = now();
+  const deadline = started + (opts.budgetMs ?? 50_000);
+  const stats: DispatchStats = {
+    due: 0,
+    sent: 0,
+    resent: 0,
+    skipped: 0,
+    expiredLeases: 0,
+    pages: 0,
+    complete: true,
+    durationMs: 0,
+  };
+  const horizon = `${new Date(started + lookaheadMs()).toISOString()}~`;
+
+  await Promise.all(
+    allShards().map(async (shard) => {
+      let cursor: string | null = null;
+      do {
+        if (now() > deadline) {
+          stats.complete = false;
+          return;
+        }
+        const page: { data: PostItem[]; cursor: string | null } = await db()
+          .entities.post.query.due({ dueShard: shard })
+          .lte({ dueAt: horizon })
+          .go({ cursor, limit: PAGE });
+        stats.pages++;
+        cursor = page.cursor;
+        await sendDue(page.data, now(), stats);
+      } while (cursor);
+    }),
+  );
+
+  await Promise.all(
+    allShards().map(async (shard) => {
+      let cursor: string | null = null;
+      do {
+        if (now() > deadline) {
+          stats.complete = false;
+          return;
+        }
+        const page: { data: PostItem[]; cursor: string | null } = await db()
+          .entities.post.query.lease({ leaseShard: shard })
+          .lt({ leaseUntil: new Date(now()).toISOString() })
+          .go({ cursor, limit: PAGE });
+        cursor = page.cursor;
+        stats.expiredLeases += page.data.length;
+        await sendMessages(
+          "publish",
+          page.data.map((p) => ({ body: { kind: "reconcile", postId: p.id, attemptId: p.attemptId } })),
+        );
+      } while (cursor);
+    }),
+  );
+
+  stats.durationMs = now() - started;
+  return stats;
+}
+
+async function sendDue(posts: PostItem[], now: number, stats: DispatchStats) {
+  const toSend: PostItem[] = [];
+  for (const p of posts) {
+    stats.due++;
+    const sentForThisVersion = p.enqueuedVersion === p.version;
+    const overdue = Date.parse(p.scheduledFor as string) < now - RESEND_AFTER_MS;
+    const sentLongAgo = !p.enqueuedAt || Date.parse(p.enqueuedAt) < now - RESEND_AFTER_MS;
+    if (sentForThisVersion && !(overdue && sentLongAgo)) {
+      stats.skipped++;
+      continue;
+    }
+    if (sentForThisVersion) stats.resent++;
+    toSend.push(p);
+  }
+  if (!toSend.length) return;
+  await sendMessages(
+    "publish",
+    toSend.map((p) => ({
+      body: { kind: "publish", postId: p.id, version: p.version },
+      delaySeconds: Math.max(0, Date.parse(p.scheduledFor as string) - now) / 1000,
+    })),
+  );
+  stats.sent += toSend.length;
+  // Recorded only after the send: a crash in between means the next run sends again.
+  await Promise.all(toSend.map((p) => markEnqueued(p.id, p.version, now)));
+}
+
+/** Runs the dispatcher and records a job run. */
+export async function runDispatcher(opts: { now?: () => number; budgetMs?: number } = {}): Promise<DispatchStats> {
+  const startedAt = new Date().toISOString();
+  const id = newId("run");
+  try {
+    const stats = await dispatch(opts);
+    await db()
+      .entities.jobRun.create({
+        job: "publishDispatcher",
+        id,
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        outcome: stats.complete ? "ok" : "partial",
+        stats,
+        ttl: ttlInDays(30),
+      })
+      .go({ response: "none" });
+    if (stats.sent || stats.expiredLeases || !stats.complete) logger.info("dispatched", { ...stats });
+    return stats;
+  } catch (err) {
+    logger.error("dispatcher failed", { error: err instanceof Error ? err.message : String(err) });
+    await db()
+      .entities.jobRun.create({
+        job: "publishDispatcher",
+        id,
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        outcome: "error",
+        error: err instanceof Error ? err.message : String(err),
+        ttl: ttlInDays(30),
+      })
+      .go({ response: "none" })
+      .catch(() => undefined);
+    throw err;
+  }
+}

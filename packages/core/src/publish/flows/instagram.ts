@@ -1,0 +1,82 @@
+import { adapters } from "../../platform";
+import type { PublishContent } from "../../platform/types";
+import { type FlowContext, type StepResult, matchRemote } from "./context";
+
+/** Poll delay while a container is processing. */
+export const containerPollMs = () => Number(process.env.STUDIO_CONTAINER_POLL_MS ?? 2_000);
+
+/**
+ * Instagram: container → wait for FINISHED → media_publish. The container id is persisted
+ * before anything else happens; `finalCallAt` before media_publish. A container that reports
+ * PUBLISHED is never published again.
+ */
+export async function instagramStep(ctx: FlowContext): Promise<StepResult> {
+  const ig = adapters().instagram;
+  const content: PublishContent = { caption: ctx.post.caption, media: ctx.post.media };
+
+  if (ctx.post.finalCallAt) {
+    const settled = await reconcile(ctx);
+    if (settled) return settled;
+  }
+  if (!ctx.post.containerId) {
+    const { containerId } = await ctx.call((c) => ig.createContainer(c, content));
+    await ctx.save({ containerId, step: "container_created" });
+  }
+  const containerId = ctx.post.containerId as string;
+  const { statusCode, status } = await ctx.call((c) => ig.containerStatus(c, containerId));
+  switch (statusCode) {
+    case "IN_PROGRESS":
+      return { kind: "wait", delayMs: containerPollMs() };
+    case "ERROR":
+      return {
+        kind: "failed",
+        code: "post.media_rejected",
+        message: `Instagram could not process the media${status ? ` (${status})` : ""}. Check the file's format, size and aspect ratio, then reschedule.`,
+      };
+    case "EXPIRED":
+      await ctx.save({ step: "container_expired" }, ["containerId"]);
+      return { kind: "wait", delayMs: 0 };
+    case "PUBLISHED":
+      return findPublished(ctx);
+    case "FINISHED": {
+      const { mediaId } = await ctx.finalCall((c) => ig.publishContainer(c, containerId));
+      return { kind: "published", externalPostId: mediaId };
+    }
+  }
+}
+
+/**
+ * After an unknown outcome of media_publish, the container's status answers it:
+ * PUBLISHED → live (find the media id); FINISHED → not live, publishing again is safe;
+ * EXPIRED → not live, start over with a new container.
+ */
+async function reconcile(ctx: FlowContext): Promise<StepResult | undefined> {
+  const ig = adapters().instagram;
+  const containerId = ctx.post.containerId;
+  if (!containerId) {
+    await ctx.save({ step: "reconciled_not_live" }, ["finalCallAt"]);
+    return undefined;
+  }
+  const { statusCode } = await ctx.call((c) => ig.containerStatus(c, containerId));
+  if (statusCode === "PUBLISHED") return findPublished(ctx);
+  if (statusCode === "EXPIRED") {
+    await ctx.save({ step: "reconciled_not_live" }, ["finalCallAt", "containerId"]);
+    return { kind: "wait", delayMs: 0 };
+  }
+  if (statusCode === "IN_PROGRESS") return { kind: "wait", delayMs: containerPollMs() };
+  // FINISHED (not live) or ERROR: the final call did not take effect.
+  await ctx.save({ step: "reconciled_not_live" }, ["finalCallAt"]);
+  return undefined;
+}
+
+async function findPublished(ctx: FlowContext): Promise<StepResult> {
+  const recent = await ctx.call((c) => adapters().instagram.recentMedia(c, 50));
+  const match = matchRemote(recent, ctx.post.caption, ctx.post.finalCallAt);
+  if (match) return { kind: "published", externalPostId: match.id };
+  return {
+    kind: "unconfirmed",
+    code: "post.outcome_unknown",
+    message:
+      "Instagram reports the container as published but the post is not in the account's recent media yet. Studio keeps checking; you can also settle it by hand.",
+  };
+}

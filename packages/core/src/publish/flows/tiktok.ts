@@ -1,0 +1,69 @@
+import { adapters } from "../../platform";
+import { type FlowContext, type StepResult, matchRemote } from "./context";
+
+export const publishPollMs = () => Number(process.env.STUDIO_PUBLISH_POLL_MS ?? 2_000);
+const ABSENCE_CHECKS = 3;
+const recheckMs = () => Number(process.env.STUDIO_RECONCILE_RECHECK_MS ?? 5_000);
+
+/**
+ * TikTok (PULL_FROM_URL): creator_info → init (irreversible: TikTok pulls and posts the video)
+ * → poll the publish status until PUBLISH_COMPLETE. Once a publish_id exists the post is only
+ * ever polled, never initialised again. If init's answer was lost (no publish_id), the
+ * account's recent videos are the only witness; if they cannot tell, the post is `unconfirmed`.
+ */
+export async function tiktokStep(ctx: FlowContext): Promise<StepResult> {
+  // Re-entered once after init, with publishId set: the poll branch answers.
+  const tt = adapters().tiktok;
+  const publishId = ctx.post.publishId;
+  if (publishId) {
+    const { status, failReason } = await ctx.call((c) => tt.publishStatus(c, publishId));
+    switch (status) {
+      case "PROCESSING_DOWNLOAD":
+      case "PROCESSING_UPLOAD":
+        return { kind: "wait", delayMs: publishPollMs() };
+      case "PUBLISH_COMPLETE":
+        return { kind: "published", externalPostId: publishId };
+      case "SEND_TO_USER_INBOX":
+        return {
+          kind: "failed",
+          code: "platform.sent_to_inbox",
+          message: "TikTok put the video in the creator's inbox instead of posting it. Finish it in the TikTok app.",
+        };
+      case "FAILED":
+        return {
+          kind: "failed",
+          code: failReason?.includes("format") || failReason?.includes("file") ? "post.media_rejected" : "platform.rejected",
+          message: `TikTok could not publish the video (${failReason ?? "no reason given"}). Fix it and reschedule.`,
+        };
+    }
+  }
+  if (ctx.post.finalCallAt) {
+    const recent = await ctx.call((c) => tt.recentVideos(c, 20));
+    const match = matchRemote(recent, ctx.post.caption, ctx.post.finalCallAt);
+    if (match) return { kind: "published", externalPostId: match.id };
+    const checks = (ctx.post.reconcileAttempts ?? 0) + 1;
+    if (checks < ABSENCE_CHECKS) {
+      await ctx.save({ step: "reconciling", reconcileAttempts: checks });
+      return { kind: "wait", delayMs: recheckMs() };
+    }
+    return {
+      kind: "unconfirmed",
+      code: "post.outcome_unknown",
+      message:
+        "TikTok did not answer the publish request and the video is not among the account's recent videos (it may still be in moderation). Studio keeps checking; check the TikTok app and settle it by hand if needed.",
+    };
+  }
+
+  const info = await ctx.call((c) => tt.creatorInfo(c));
+  const privacyLevel = info.privacyLevelOptions.includes("PUBLIC_TO_EVERYONE")
+    ? "PUBLIC_TO_EVERYONE"
+    : (info.privacyLevelOptions[0] ?? "SELF_ONLY");
+  const video = ctx.post.media[0];
+  if (!video) return { kind: "failed", code: "post.media_invalid", message: "A TikTok post needs exactly one video." };
+  const { publishId: id } = await ctx.finalCall((c) =>
+    tt.initVideo(c, { title: ctx.post.caption, videoUrl: video.url, privacyLevel }),
+  );
+  await ctx.save({ publishId: id, step: "publish_initiated" });
+  return tiktokStep(ctx); // ask once right away: a short video is often complete already
+
+}

@@ -1,0 +1,233 @@
+import { randomUUID } from "node:crypto";
+import { db } from "../db/service";
+import type { PostItem } from "../post/post";
+import { shardOf } from "../util/shard";
+import { isConditionalFailure } from "./enqueue";
+
+/**
+ * The conditional writes of the publish state machine. Each one names the state it expects
+ * (status + version, or status + attemptId) and returns `undefined` when it lost the race —
+ * an expected outcome, never an exception.
+ *
+ *   scheduled ──claim──▶ publishing ──complete──▶ published
+ *                          │  ▲   ├──fail────────▶ failed
+ *                 takeover │  │   └──unconfirm───▶ unconfirmed ──settle──▶ published | failed
+ *            (lease expired)└──┘
+ *
+ * While `publishing`, the post is in the sparse lease index (leaseShard + leaseUntil): a worker
+ * that dies leaves a lease that expires, and the dispatcher's sweep sends it to be reconciled.
+ * An `unconfirmed` post stays in the lease index with `leaseUntil` = its next re-check, until
+ * reconciliation gives up (then only an operator settles it).
+ */
+
+/** How long a worker may hold a post without writing: well over the consumer's 30 s timeout. */
+export const LEASE_MS = 120_000;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+async function conditional<T>(write: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await write();
+  } catch (err) {
+    if (isConditionalFailure(err)) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Claims a scheduled post for one publish attempt. Conditional on the status and the version
+ * the message was sent for: a second delivery, a second dispatcher or a stale message loses.
+ */
+export function claim(post: PostItem, now: number): Promise<PostItem | undefined> {
+  return conditional(async () => {
+    const { data } = await db()
+      .entities.post.patch({ id: post.id })
+      .set({
+        status: "publishing",
+        version: post.version + 1,
+        attempts: post.attempts + 1,
+        attemptId: randomUUID(),
+        leaseShard: shardOf(post.id),
+        leaseUntil: iso(now + LEASE_MS),
+        step: "claimed",
+        updatedAt: iso(now),
+      })
+      .remove(["dueShard", "dueAt"])
+      .where((a, op) => `${op.eq(a.status, "scheduled")} AND ${op.eq(a.version, post.version)}`)
+      .go({ response: "all_new" });
+    return data as PostItem;
+  });
+}
+
+/**
+ * Takes over a `publishing` post whose lease expired (its worker died, or it released the lease
+ * to wait for a retry or a poll). Conditional on the previous attemptId and on the lease really
+ * being expired, so two sweepers or a sweeper and a retry cannot both win.
+ */
+export function takeover(post: PostItem, now: number): Promise<PostItem | undefined> {
+  return conditional(async () => {
+    const { data } = await db()
+      .entities.post.patch({ id: post.id })
+      .set({
+        attemptId: randomUUID(),
+        leaseShard: shardOf(post.id),
+        leaseUntil: iso(now + LEASE_MS),
+        updatedAt: iso(now),
+      })
+      .where(
+        (a, op) =>
+          `${op.eq(a.status, "publishing")} AND ${op.eq(a.attemptId, post.attemptId as string)} AND ${op.lte(a.leaseUntil, iso(now))}`,
+      )
+      .go({ response: "all_new" });
+    return data as PostItem;
+  });
+}
+
+/** Fields a step may persist while holding the lease. */
+export type StepPatch = Partial<
+  Pick<
+    PostItem,
+    "step" | "containerId" | "publishId" | "finalCallAt" | "externalPostId" | "retries" | "lastError" | "reconcileAttempts"
+  >
+>;
+
+/**
+ * Persists a step's handle (container id, publish id, finalCallAt …) and renews the lease, or
+ * releases it until `leaseUntilMs` (waiting for a retry or a poll). Conditional on holding the
+ * attempt. `remove` clears handles (an expired container, a final call known not to have
+ * happened).
+ */
+export function saveStep(
+  post: PostItem,
+  patch: StepPatch,
+  now: number,
+  opts: { leaseUntilMs?: number; remove?: Array<"containerId" | "publishId" | "finalCallAt"> } = {},
+): Promise<PostItem | undefined> {
+  return conditional(async () => {
+    let q = db()
+      .entities.post.patch({ id: post.id })
+      .set({
+        ...patch,
+        leaseShard: shardOf(post.id),
+        leaseUntil: iso(opts.leaseUntilMs ?? now + LEASE_MS),
+        updatedAt: iso(now),
+      });
+    if (opts.remove?.length) q = q.remove(opts.remove) as typeof q;
+    const { data } = await q
+      .where((a, op) => `${op.eq(a.status, "publishing")} AND ${op.eq(a.attemptId, post.attemptId as string)}`)
+      .go({ response: "all_new" });
+    return data as PostItem;
+  });
+}
+
+/** publishing → published (the platform confirmed it). */
+export function complete(post: PostItem, externalPostId: string, now: number): Promise<PostItem | undefined> {
+  return finish(post, now, ["publishing", "unconfirmed"], {
+    status: "published",
+    externalPostId,
+    publishedAt: iso(now),
+    step: "published",
+  });
+}
+
+/** publishing → failed: known not to be live; `message` is a sentence a user can act on. */
+export function fail(post: PostItem, code: string, message: string, now: number): Promise<PostItem | undefined> {
+  return finish(post, now, ["publishing", "unconfirmed"], { status: "failed", lastError: { code, message }, step: "failed" });
+}
+
+/**
+ * publishing → unconfirmed: the outcome could not be established. The post stays in the lease
+ * index with `leaseUntil` = the next re-check, so reconciliation keeps asking on a slow schedule.
+ */
+export function unconfirm(
+  post: PostItem,
+  code: string,
+  message: string,
+  now: number,
+  nextCheckMs: number | undefined,
+): Promise<PostItem | undefined> {
+  return conditional(async () => {
+    let q = db()
+      .entities.post.patch({ id: post.id })
+      .set({
+        status: "unconfirmed",
+        version: post.version + (post.status === "unconfirmed" ? 0 : 1),
+        lastError: { code, message },
+        reconcileAttempts: (post.reconcileAttempts ?? 0) + 1,
+        step: "unconfirmed",
+        updatedAt: iso(now),
+        ...(nextCheckMs !== undefined ? { leaseShard: shardOf(post.id), leaseUntil: iso(nextCheckMs) } : {}),
+      });
+    if (nextCheckMs === undefined) q = q.remove(["leaseShard", "leaseUntil"]) as typeof q;
+    const { data } = await q
+      .where(
+        (a, op) =>
+          `(${op.eq(a.status, "publishing")} OR ${op.eq(a.status, "unconfirmed")}) AND ${op.eq(a.attemptId, post.attemptId as string)}`,
+      )
+      .go({ response: "all_new" });
+    return data as PostItem;
+  });
+}
+
+/**
+ * An unconfirmed post being re-checked: take it back under a fresh attempt so exactly one
+ * reconciler acts (conditional on the previous attemptId and its re-check time having come).
+ */
+export function retakeUnconfirmed(post: PostItem, now: number): Promise<PostItem | undefined> {
+  return conditional(async () => {
+    const { data } = await db()
+      .entities.post.patch({ id: post.id })
+      .set({ attemptId: randomUUID(), leaseShard: shardOf(post.id), leaseUntil: iso(now + LEASE_MS), updatedAt: iso(now) })
+      .where(
+        (a, op) =>
+          `${op.eq(a.status, "unconfirmed")} AND ${op.eq(a.attemptId, post.attemptId as string)} AND ${op.lte(a.leaseUntil, iso(now))}`,
+      )
+      .go({ response: "all_new" });
+    return data as PostItem;
+  });
+}
+
+/** unconfirmed → published | failed, by an operator (conditional on the version they saw). */
+export function settleByHand(
+  post: PostItem,
+  outcome: { outcome: "published"; externalPostId: string } | { outcome: "failed"; reason: string },
+  now: number,
+): Promise<PostItem | undefined> {
+  return conditional(async () => {
+    const set =
+      outcome.outcome === "published"
+        ? { status: "published" as const, externalPostId: outcome.externalPostId, publishedAt: iso(now), step: "settled" }
+        : {
+            status: "failed" as const,
+            lastError: { code: "post.settled_failed", message: outcome.reason },
+            step: "settled",
+          };
+    const { data } = await db()
+      .entities.post.patch({ id: post.id })
+      .set({ ...set, version: post.version + 1, updatedAt: iso(now) })
+      .remove(["leaseShard", "leaseUntil"])
+      .where((a, op) => `${op.eq(a.status, "unconfirmed")} AND ${op.eq(a.version, post.version)}`)
+      .go({ response: "all_new" });
+    return data as PostItem;
+  });
+}
+
+function finish(
+  post: PostItem,
+  now: number,
+  from: PostItem["status"][],
+  set: Partial<PostItem>,
+): Promise<PostItem | undefined> {
+  return conditional(async () => {
+    const { data } = await db()
+      .entities.post.patch({ id: post.id })
+      .set({ ...set, version: post.version + 1, updatedAt: iso(now) })
+      .remove(["leaseShard", "leaseUntil"])
+      .where(
+        (a, op) =>
+          `(${from.map((s) => op.eq(a.status, s)).join(" OR ")}) AND ${op.eq(a.attemptId, post.attemptId as string)}`,
+      )
+      .go({ response: "all_new" });
+    return data as PostItem;
+  });
+}
