@@ -12,6 +12,7 @@ import { LlmUsageEntity } from "../llm/llm-usage.entity";
 import { PostMetricsEntity } from "../metrics/post-metrics.entity";
 import { WeeklyPlanEntity } from "../plan/weekly-plan.entity";
 import { PostEntity } from "../post/post.entity";
+import { MessageFailureEntity } from "../queue/message-failure.entity";
 import { ReportEntity } from "../report/report.entity";
 import { WorkspaceEntity } from "../workspace/workspace.entity";
 import { dynamo } from "./client";
@@ -34,6 +35,7 @@ const make = () =>
       toolCall: ToolCallEntity,
       llmUsage: LlmUsageEntity,
       jobRun: JobRunEntity,
+      messageFailure: MessageFailureEntity,
     },
     { client: dynamo(), table: env.tableName() },
   );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RETRY_POLICY, backoffMs } from "./backoff";
+import { backoffMs, RETRY_POLICY } from "./backoff";
 
 describe("backoffMs", () => {
   it("grows exponentially with jitter between half and the full step", () => {

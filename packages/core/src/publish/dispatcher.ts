@@ -1,8 +1,8 @@
 import { db } from "../db/service";
 import type { PostItem } from "../post/post";
 import { sendMessages } from "../queue/sqs";
-import { logger } from "../util/logger";
 import { newId } from "../util/id";
+import { logger } from "../util/logger";
 import { allShards } from "../util/shard";
 import { ttlInDays } from "../util/time";
 import { lookaheadMs, markEnqueued } from "./enqueue";

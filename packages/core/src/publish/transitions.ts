@@ -87,7 +87,14 @@ export function takeover(post: PostItem, now: number): Promise<PostItem | undefi
 export type StepPatch = Partial<
   Pick<
     PostItem,
-    "step" | "containerId" | "publishId" | "finalCallAt" | "externalPostId" | "retries" | "lastError" | "reconcileAttempts"
+    | "step"
+    | "containerId"
+    | "publishId"
+    | "finalCallAt"
+    | "externalPostId"
+    | "retries"
+    | "lastError"
+    | "reconcileAttempts"
   >
 >;
 
@@ -132,7 +139,11 @@ export function complete(post: PostItem, externalPostId: string, now: number): P
 
 /** publishing → failed: known not to be live; `message` is a sentence a user can act on. */
 export function fail(post: PostItem, code: string, message: string, now: number): Promise<PostItem | undefined> {
-  return finish(post, now, ["publishing", "unconfirmed"], { status: "failed", lastError: { code, message }, step: "failed" });
+  return finish(post, now, ["publishing", "unconfirmed"], {
+    status: "failed",
+    lastError: { code, message },
+    step: "failed",
+  });
 }
 
 /**
@@ -177,7 +188,12 @@ export function retakeUnconfirmed(post: PostItem, now: number): Promise<PostItem
   return conditional(async () => {
     const { data } = await db()
       .entities.post.patch({ id: post.id })
-      .set({ attemptId: randomUUID(), leaseShard: shardOf(post.id), leaseUntil: iso(now + LEASE_MS), updatedAt: iso(now) })
+      .set({
+        attemptId: randomUUID(),
+        leaseShard: shardOf(post.id),
+        leaseUntil: iso(now + LEASE_MS),
+        updatedAt: iso(now),
+      })
       .where(
         (a, op) =>
           `${op.eq(a.status, "unconfirmed")} AND ${op.eq(a.attemptId, post.attemptId as string)} AND ${op.lte(a.leaseUntil, iso(now))}`,
@@ -196,7 +212,12 @@ export function settleByHand(
   return conditional(async () => {
     const set =
       outcome.outcome === "published"
-        ? { status: "published" as const, externalPostId: outcome.externalPostId, publishedAt: iso(now), step: "settled" }
+        ? {
+            status: "published" as const,
+            externalPostId: outcome.externalPostId,
+            publishedAt: iso(now),
+            step: "settled",
+          }
         : {
             status: "failed" as const,
             lastError: { code: "post.settled_failed", message: outcome.reason },

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { ReconnectRequiredError, TokenRefreshPendingError, freshCredentials } from "../account/tokens";
+import { freshCredentials, ReconnectRequiredError, TokenRefreshPendingError } from "../account/tokens";
 import { db } from "../db/service";
 import { checkMedia } from "../media/check";
 import { PlatformError } from "../platform/errors";
@@ -7,13 +7,13 @@ import type { PostItem } from "../post/post";
 import type { PublishMessage } from "../queue/messages";
 import { sendMessage } from "../queue/sqs";
 import { logger, redactString } from "../util/logger";
-import { RETRY_POLICY, backoffMs } from "./backoff";
+import { backoffMs, RETRY_POLICY } from "./backoff";
 import { openBreaker } from "./breaker";
 import { FlowContext, LostAttemptError, type StepResult } from "./flows/context";
 import { facebookStep } from "./flows/facebook";
 import { instagramStep } from "./flows/instagram";
 import { tiktokStep } from "./flows/tiktok";
-import { LEASE_MS, claim, complete, fail, retakeUnconfirmed, saveStep, takeover, unconfirm } from "./transitions";
+import { claim, complete, fail, LEASE_MS, retakeUnconfirmed, saveStep, takeover, unconfirm } from "./transitions";
 
 /**
  * What the queue consumer does with the message: acknowledge it, or leave it to come back
@@ -174,7 +174,8 @@ async function handleError(post: PostItem, err: unknown, now: () => number): Pro
     return settle(post, { kind: "failed", code: "account.needs_reconnect", message: err.reason }, now);
   }
   if (err instanceof PlatformError) {
-    if (err.kind === "permanent") return settle(post, { kind: "failed", code: err.code, message: userMessage(err) }, now);
+    if (err.kind === "permanent")
+      return settle(post, { kind: "failed", code: err.code, message: userMessage(err) }, now);
     if (err.kind === "reconnect") {
       return settle(post, { kind: "failed", code: "account.needs_reconnect", message: userMessage(err) }, now);
     }
@@ -183,7 +184,8 @@ async function handleError(post: PostItem, err: unknown, now: () => number): Pro
       logger.warn("final call outcome unknown: reconciling", { postId: post.id, code: err.code });
       return wait(post, 2_000, now, "reconcile after unknown outcome");
     }
-    if (err.kind === "rate_limited") await openBreaker(post.accountId, err.retryAfterMs ?? backoffMs(post.retries ?? 0), now());
+    if (err.kind === "rate_limited")
+      await openBreaker(post.accountId, err.retryAfterMs ?? backoffMs(post.retries ?? 0), now());
     return retry(post, err.code, userMessage(err), err.retryAfterMs, now);
   }
   if (err instanceof TokenRefreshPendingError) return retry(post, err.code, err.message, 3_000, now);
@@ -208,7 +210,15 @@ async function retry(
   const retries = (post.retries ?? 0) + 1;
   if (retries > RETRY_POLICY.maxRetries) {
     if (post.finalCallAt) {
-      return settle(post, { kind: "unconfirmed", code: "post.outcome_unknown", message: `Could not confirm the post after ${RETRY_POLICY.maxRetries} tries: ${message}` }, now);
+      return settle(
+        post,
+        {
+          kind: "unconfirmed",
+          code: "post.outcome_unknown",
+          message: `Could not confirm the post after ${RETRY_POLICY.maxRetries} tries: ${message}`,
+        },
+        now,
+      );
     }
     return settle(
       post,

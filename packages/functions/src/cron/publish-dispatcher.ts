@@ -1,5 +1,5 @@
-import { runDispatcher } from "@studio/core/publish/dispatcher";
 import { schedules } from "@studio/core/config/jobs";
+import { runDispatcher } from "@studio/core/publish/dispatcher";
 import type { Context } from "aws-lambda";
 
 /** Every minute: due posts to the queue (with their delay), expired leases to reconciliation. */

@@ -1,4 +1,5 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import { recordMessageFailure } from "@studio/core/queue/failures";
 import { logger } from "@studio/core/util/logger";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import type { z } from "zod";
@@ -31,7 +32,13 @@ export function sqsConsumer<S extends z.ZodTypeAny>(
       logger.error("dropping malformed message", { queue, messageId: record.messageId, issues: parsed.error.issues });
       return;
     }
-    await handle(parsed.data, record);
+    try {
+      await handle(parsed.data, record);
+    } catch (err) {
+      // Kept by message id for operators peeking at the DLQ (first and last reason).
+      await recordMessageFailure(queue, record.messageId, err instanceof Error ? err.message : String(err));
+      throw err;
+    }
   };
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
     processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false });

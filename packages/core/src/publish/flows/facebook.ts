@@ -1,5 +1,5 @@
 import { adapters } from "../../platform";
-import { type FlowContext, type StepResult, matchRemote } from "./context";
+import { type FlowContext, matchRemote, type StepResult } from "./context";
 
 /** Checks of the page's recent posts before concluding a lost final call did not take effect. */
 const ABSENCE_CHECKS = 3;

@@ -1,6 +1,6 @@
 import { adapters } from "../../platform";
 import type { PublishContent } from "../../platform/types";
-import { type FlowContext, type StepResult, matchRemote } from "./context";
+import { type FlowContext, matchRemote, type StepResult } from "./context";
 
 /** Poll delay while a container is processing. */
 export const containerPollMs = () => Number(process.env.STUDIO_CONTAINER_POLL_MS ?? 2_000);

@@ -1,5 +1,5 @@
 import { adapters } from "../../platform";
-import { type FlowContext, type StepResult, matchRemote } from "./context";
+import { type FlowContext, matchRemote, type StepResult } from "./context";
 
 export const publishPollMs = () => Number(process.env.STUDIO_PUBLISH_POLL_MS ?? 2_000);
 const ABSENCE_CHECKS = 3;
@@ -32,7 +32,10 @@ export async function tiktokStep(ctx: FlowContext): Promise<StepResult> {
       case "FAILED":
         return {
           kind: "failed",
-          code: failReason?.includes("format") || failReason?.includes("file") ? "post.media_rejected" : "platform.rejected",
+          code:
+            failReason?.includes("format") || failReason?.includes("file")
+              ? "post.media_rejected"
+              : "platform.rejected",
           message: `TikTok could not publish the video (${failReason ?? "no reason given"}). Fix it and reschedule.`,
         };
     }
@@ -65,5 +68,4 @@ export async function tiktokStep(ctx: FlowContext): Promise<StepResult> {
   );
   await ctx.save({ publishId: id, step: "publish_initiated" });
   return tiktokStep(ctx); // ask once right away: a short video is often complete already
-
 }
