@@ -7,7 +7,7 @@ import {
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { dlqName, type QueueKind, queueName, queues } from "@studio/core/config/jobs";
+import { type QueueKind, type QueueSpec, queues, resourceName } from "@studio/core/config/jobs";
 import { table, tableName } from "@studio/core/db/table";
 
 /** The table exactly as stacks/storage.ts declares it: keys, GSIs, TTL. Idempotent. */
@@ -52,13 +52,22 @@ export async function provisionTable(endpoint: string, stage: string): Promise<s
   return name;
 }
 
-export interface ProvisionedQueue {
-  kind: QueueKind;
+/** A queue and its DLQ as provisioned: URLs and ARNs. */
+export interface QueueResources {
   url: string;
   arn: string;
   dlqUrl: string;
   dlqArn: string;
 }
+
+export interface ProvisionedQueue extends QueueResources {
+  kind: QueueKind;
+}
+
+/** What provisioning needs to know of a queue: jobs.ts's `QueueSpec`, or a test queue's. */
+export type ProvisionSpec = Pick<QueueSpec, "visibilityTimeoutSeconds" | "maxReceiveCount" | "dlqRetentionDays"> & {
+  name: string;
+};
 
 /**
  * Every queue of config/jobs.ts with its DLQ, redrive policy (maxReceiveCount), visibility
@@ -68,29 +77,40 @@ export async function provisionQueues(endpoint: string, stage: string): Promise<
   const client = new SQSClient({ endpoint });
   const out = {} as Record<QueueKind, ProvisionedQueue>;
   for (const spec of Object.values(queues)) {
-    const dlq = await client.send(
-      new CreateQueueCommand({
-        QueueName: dlqName(stage, spec.name),
-        Attributes: { MessageRetentionPeriod: String(spec.dlqRetentionDays * 86_400) },
-      }),
-    );
-    const dlqUrl = dlq.QueueUrl as string;
-    const dlqArn = await arnOf(client, dlqUrl);
-    const q = await client.send(
-      new CreateQueueCommand({
-        QueueName: queueName(stage, spec.name),
-        Attributes: {
-          VisibilityTimeout: String(spec.visibilityTimeoutSeconds),
-          MessageRetentionPeriod: String(4 * 86_400),
-          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: spec.maxReceiveCount }),
-        },
-      }),
-    );
-    const url = q.QueueUrl as string;
-    out[spec.name] = { kind: spec.name, url, arn: await arnOf(client, url), dlqUrl, dlqArn };
+    out[spec.name] = { kind: spec.name, ...(await provisionQueue(client, stage, spec)) };
   }
   client.destroy();
   return out;
+}
+
+/**
+ * One queue named `${stage}-studio-${spec.name}` and its DLQ `…-dlq`, configured like the
+ * production queues (tests use it for queues with short visibility timeouts). Idempotent.
+ *
+ * @example
+ * const q = await provisionQueue(client, stage, { name: "flaky", visibilityTimeoutSeconds: 1, maxReceiveCount: 3, dlqRetentionDays: 1 });
+ */
+export async function provisionQueue(client: SQSClient, stage: string, spec: ProvisionSpec): Promise<QueueResources> {
+  const dlq = await client.send(
+    new CreateQueueCommand({
+      QueueName: resourceName(stage, `${spec.name}-dlq`),
+      Attributes: { MessageRetentionPeriod: String(spec.dlqRetentionDays * 86_400) },
+    }),
+  );
+  const dlqUrl = dlq.QueueUrl as string;
+  const dlqArn = await arnOf(client, dlqUrl);
+  const q = await client.send(
+    new CreateQueueCommand({
+      QueueName: resourceName(stage, spec.name),
+      Attributes: {
+        VisibilityTimeout: String(spec.visibilityTimeoutSeconds),
+        MessageRetentionPeriod: String(4 * 86_400),
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: spec.maxReceiveCount }),
+      },
+    }),
+  );
+  const url = q.QueueUrl as string;
+  return { url, arn: await arnOf(client, url), dlqUrl, dlqArn };
 }
 
 async function arnOf(client: SQSClient, url: string): Promise<string> {
