@@ -4,9 +4,14 @@ import type { QueueKind } from "../config/jobs";
 
 let client: SQSClient | undefined;
 
-/** The SQS client. Built without an endpoint so `AWS_ENDPOINT_URL_SQS` points it at fauxqs locally. */
+/**
+ * The SQS client. Built without an endpoint so `AWS_ENDPOINT_URL_SQS` points it at fauxqs
+ * locally; `useQueueUrlAsEndpoint: false` keeps it there (fauxqs's queue URLs name the host
+ * `sqs.<region>.localhost`, which does not resolve). In AWS the resolved endpoint is the
+ * regional one, the same host as the queue URLs.
+ */
 export function sqs(): SQSClient {
-  client ??= new SQSClient({ maxAttempts: 4 });
+  client ??= new SQSClient({ maxAttempts: 4, useQueueUrlAsEndpoint: false });
   return client;
 }
 
