@@ -92,7 +92,7 @@ export async function replayDeadLetters(
   const target = env.queueUrl(queue);
   const result: ReplayResult = { replayed: 0, skipped: 0, dryRun: Boolean(opts.dryRun), messageIds: [] };
   const held: Message[] = [];
-  while (result.replayed + (opts.dryRun ? 0 : 0) < limit) {
+  while (result.replayed < limit) {
     const res = await sqs().send(
       new ReceiveMessageCommand({
         QueueUrl: dlq,
@@ -104,13 +104,14 @@ export async function replayDeadLetters(
     const batch = res.Messages ?? [];
     if (!batch.length) break;
     for (const m of batch) {
-      const body = parse(m.Body);
-      if ((opts.filter && !opts.filter(body)) || opts.dryRun || result.replayed >= limit) {
-        if (opts.dryRun && (!opts.filter || opts.filter(body)) && result.replayed < limit) {
+      const matches = !opts.filter || opts.filter(parse(m.Body));
+      if (!matches) result.skipped++;
+      if (!matches || result.replayed >= limit || opts.dryRun) {
+        if (matches && result.replayed < limit) {
           result.replayed++;
           result.messageIds.push(m.MessageId as string);
-        } else result.skipped++;
-        held.push(m);
+        }
+        held.push(m); // made visible again below
         continue;
       }
       await sqs().send(new SendMessageCommand({ QueueUrl: target, MessageBody: m.Body as string }));
@@ -139,6 +140,19 @@ async function makeVisible(url: string, messages: Message[]) {
       }),
     );
   }
+}
+
+/**
+ * A filter on a message body's top-level fields, e.g. `{ postId: "post_…" }` or `{ kind: "publish" }`.
+ *
+ * @example
+ * replayDeadLetters("publish", { filter: bodyMatches({ postId }) });
+ */
+export function bodyMatches(match: Record<string, string>): (body: unknown) => boolean {
+  return (body) =>
+    typeof body === "object" &&
+    body !== null &&
+    Object.entries(match).every(([k, v]) => String((body as Record<string, unknown>)[k]) === v);
 }
 
 function parse(body: string | undefined): unknown {
