@@ -1,5 +1,382 @@
 import type { EntityItem } from "electrodb";
-import type { PostEntity } from "./post.entity";
+import * as Account from "../account/account";
+import { db } from "../db/service";
+import { ConflictError, NotFoundError, ValidationError } from "../errors";
+import { enqueueIfDueSoon, isConditionalFailure } from "../publish/enqueue";
+import { withCursor } from "../util/cursor";
+import { newId } from "../util/id";
+import { logger } from "../util/logger";
+import { shardOf } from "../util/shard";
+import { nowIso } from "../util/time";
+import { type Platform, type PostEntity, type PostStatus, UNSCHEDULED } from "./post.entity";
+import { checkCaption, checkMedia, checkScheduleTime, NEARBY_WINDOW_MS } from "./rules";
 
-/** A post as stored. The post domain (create, schedule, move, cancel, list) lives beside this. */
+/** A post as stored. */
 export type PostItem = EntityItem<typeof PostEntity>;
+
+export interface MediaInput {
+  url: string;
+  type: "image" | "video";
+}
+
+/** A post as the API shows it: no lease, attempt, shard or queue bookkeeping. */
+export interface PostView {
+  id: string;
+  accountId: string;
+  platform: Platform;
+  caption: string;
+  media: MediaInput[];
+  status: PostStatus;
+  scheduledFor: string | null;
+  attempts: number;
+  externalPostId: string | null;
+  publishedAt: string | null;
+  lastError: { code: string; message: string } | null;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Another non-cancelled post of the same account within NEARBY_WINDOW_MS. Never blocks. */
+export interface NearbyWarning {
+  code: "post.nearby_post";
+  message: string;
+  postId: string;
+  scheduledFor: string;
+}
+
+export interface CreatePostInput {
+  accountId: string;
+  caption: string;
+  media: MediaInput[];
+  /** ISO instant (already validated as one); stored as UTC. */
+  scheduledFor?: string;
+}
+
+/**
+ * Creates a `draft` post for one of the workspace's accounts. Media and caption rules of the
+ * account's platform apply now and again at scheduling; a planned `scheduledFor` must be in the
+ * future and at most 3 calendar months ahead.
+ *
+ * @example
+ * const { post, warnings } = await Post.create(workspaceId, { accountId, caption: "Hi", media: [] });
+ */
+export async function create(
+  workspaceId: string,
+  input: CreatePostInput,
+  now = Date.now(),
+): Promise<{ post: PostView; warnings: NearbyWarning[] }> {
+  const account = await Account.find(workspaceId, input.accountId);
+  if (!account) throw new NotFoundError("account.not_found", "Account not found.");
+  checkMedia(account.platform, input.media);
+  checkCaption(account.platform, input.caption);
+  const scheduledFor = input.scheduledFor ? checkScheduleTime(input.scheduledFor, now) : undefined;
+  const id = newId("post");
+  const at = nowIso(now);
+  const item: PostItem = {
+    id,
+    workspaceId,
+    accountId: account.id,
+    platform: account.platform,
+    caption: input.caption,
+    media: input.media.map((m) => ({ url: m.url, type: m.type })),
+    status: "draft",
+    version: 1,
+    scheduledFor,
+    calendarAt: scheduledFor ?? UNSCHEDULED,
+    attempts: 0,
+    createdAt: at,
+    updatedAt: at,
+  };
+  await db().entities.post.create(item).go({ response: "none" });
+  const warnings = scheduledFor ? await nearbyPosts(item.accountId, id, scheduledFor) : [];
+  return { post: toView(item), warnings };
+}
+
+/** The post, or 404 `post.not_found` when absent or another workspace's. */
+export async function get(workspaceId: string, id: string): Promise<PostView> {
+  return toView(await load(workspaceId, id));
+}
+
+async function load(workspaceId: string, id: string): Promise<PostItem> {
+  const { data } = await db().entities.post.get({ id }).go();
+  if (!data || data.workspaceId !== workspaceId) throw new NotFoundError("post.not_found", "Post not found.");
+  return data;
+}
+
+export interface ListPostsFilter {
+  status?: PostStatus;
+  accountId?: string;
+  /** Inclusive, on scheduledFor. */
+  from?: string;
+  /** Exclusive, on scheduledFor. */
+  to?: string;
+  limit?: number;
+  cursor?: string | null;
+}
+
+/**
+ * The workspace's posts sorted by `scheduledFor` ascending (unscheduled drafts last), from the
+ * calendar indexes (`byAccount` when filtering by account, else `byWorkspace`): never a scan.
+ * A `from`/`to` range excludes drafts without a time.
+ *
+ * @example
+ * const { items, nextCursor } = await Post.list(ws, { from: "2026-12-01T00:00:00Z", limit: 50 });
+ */
+export async function list(
+  workspaceId: string,
+  filter: ListPostsFilter = {},
+): Promise<{ items: PostView[]; nextCursor: string | null }> {
+  const limit = filter.limit ?? 50;
+  const ranged = filter.from !== undefined || filter.to !== undefined;
+  const lower = filter.from ? new Date(filter.from).toISOString() : "";
+  const upper = filter.to ? new Date(filter.to).toISOString() : UNSCHEDULED;
+  const post = db().entities.post;
+  const base = filter.accountId
+    ? post.query.byAccount({ accountId: filter.accountId })
+    : post.query.byWorkspace({ workspaceId });
+  // `between` on a partial sort key: the upper bound `…#calendarat_<to>` sorts before every
+  // `…#calendarat_<to>#id_…`, so `to` is exclusive; the filter below says so explicitly.
+  const query = ranged ? base.between({ calendarAt: lower }, { calendarAt: upper }) : base;
+  const run = () =>
+    query
+      .where((a, op) =>
+        [
+          op.eq(a.workspaceId, workspaceId),
+          ranged ? op.lt(a.calendarAt, upper) : "",
+          ranged && lower ? op.gte(a.calendarAt, lower) : "",
+          filter.status ? op.eq(a.status, filter.status) : "",
+        ]
+          .filter(Boolean)
+          .join(" AND "),
+      )
+      .go({ count: limit, limit: Math.min(1000, limit * 2), cursor: filter.cursor ?? null });
+  const { data, cursor } = await withCursor(filter.cursor, run);
+  return { items: data.map(toView), nextCursor: cursor ?? null };
+}
+
+/**
+ * Schedules a `draft`, `failed` or `cancelled` post. `failed` means known not live, so a new
+ * scheduling is safe; it starts a fresh publication (error, retries and platform handles reset).
+ * The account must be active (409 `account.needs_reconnect`). Posts due before the dispatcher's
+ * next run are enqueued at once, with their delay.
+ *
+ * @example
+ * const { post, warnings } = await Post.schedule(ws, id, "2026-12-01T09:00:00+01:00");
+ */
+export async function schedule(
+  workspaceId: string,
+  id: string,
+  when: string,
+  now = Date.now(),
+): Promise<{ post: PostView; warnings: NearbyWarning[] }> {
+  const current = await load(workspaceId, id);
+  if (!["draft", "failed", "cancelled"].includes(current.status)) throw stateConflict(current, "scheduled");
+  await requireActiveAccount(workspaceId, current.accountId);
+  checkMedia(current.platform, current.media);
+  checkCaption(current.platform, current.caption);
+  const scheduledFor = checkScheduleTime(when, now);
+  // Timeline: read (status S, version v) → write only if still (S, v). A worker or another
+  // request that moved the post in between makes this write fail: 409, never a lost update.
+  const updated = await transition(current, now, {
+    set: { status: "scheduled", ...scheduleKeys(id, scheduledFor) },
+    remove: ["lastError", "retries", "finalCallAt", "containerId", "publishId", "step", "reconcileAttempts"],
+  });
+  await enqueueSoon(updated);
+  return { post: toView(updated), warnings: await nearbyPosts(updated.accountId, id, scheduledFor) };
+}
+
+/**
+ * Moves a `draft` or `scheduled` post to another time (same checks as scheduling). Once
+ * publishing has started, or the post is final, 409 `post.state_conflict`.
+ *
+ * @example
+ * const { post, warnings } = await Post.move(ws, id, "2026-12-01T10:00:00Z");
+ */
+export async function move(
+  workspaceId: string,
+  id: string,
+  when: string,
+  now = Date.now(),
+): Promise<{ post: PostView; warnings: NearbyWarning[] }> {
+  const current = await load(workspaceId, id);
+  if (current.status !== "draft" && current.status !== "scheduled") throw stateConflict(current, "moved");
+  if (current.status === "scheduled") await requireActiveAccount(workspaceId, current.accountId);
+  const scheduledFor = checkScheduleTime(when, now);
+  const updated = await transition(current, now, {
+    set: current.status === "scheduled" ? scheduleKeys(id, scheduledFor) : { scheduledFor, calendarAt: scheduledFor },
+    remove: [],
+  });
+  await enqueueSoon(updated);
+  return { post: toView(updated), warnings: await nearbyPosts(updated.accountId, id, scheduledFor) };
+}
+
+/**
+ * Cancels a `draft` or `scheduled` post; it leaves the due index, so the dispatcher never sends
+ * it, and a message already in the queue is dropped by the worker (its version is stale).
+ *
+ * @example
+ * const post = await Post.cancel(ws, id);
+ */
+export async function cancel(workspaceId: string, id: string, now = Date.now()): Promise<PostView> {
+  const current = await load(workspaceId, id);
+  if (current.status !== "draft" && current.status !== "scheduled") throw stateConflict(current, "cancelled");
+  const updated = await transition(current, now, { set: { status: "cancelled" }, remove: ["dueShard", "dueAt"] });
+  return toView(updated);
+}
+
+export interface SettleInput {
+  outcome: "published" | "failed";
+  externalPostId?: string;
+  reason?: string;
+}
+
+/**
+ * An operator settles an `unconfirmed` post by hand (after looking at the platform). Any
+ * lease or due key is removed with the status, so no sweep or dispatcher touches it again.
+ *
+ * @example
+ * await Post.settle(id, { outcome: "published", externalPostId: "17890…" });
+ */
+export async function settle(id: string, input: SettleInput, now = Date.now()): Promise<PostView> {
+  const { data: current } = await db().entities.post.get({ id }).go();
+  if (!current) throw new NotFoundError("post.not_found", "Post not found.");
+  if (current.status !== "unconfirmed") throw stateConflict(current, "settled");
+  const externalPostId = input.externalPostId ?? current.externalPostId;
+  if (input.outcome === "published" && !externalPostId) {
+    throw new ValidationError("validation_failed", "Invalid request.", [
+      { path: "externalPostId", message: "Required to settle a post as published." },
+    ]);
+  }
+  const reason = input.reason?.trim();
+  const updated = await transition(current, now, {
+    set:
+      input.outcome === "published"
+        ? { status: "published", externalPostId, publishedAt: nowIso(now), step: "settled" }
+        : {
+            status: "failed",
+            step: "settled",
+            lastError: {
+              code: "post.settled_failed",
+              message: reason || "An operator confirmed that this post was not published. You can schedule it again.",
+            },
+          },
+    remove:
+      input.outcome === "published"
+        ? ["leaseShard", "leaseUntil", "dueShard", "dueAt", "lastError"]
+        : ["leaseShard", "leaseUntil", "dueShard", "dueAt"],
+  });
+  return toView(updated);
+}
+
+type Removable =
+  | "dueShard"
+  | "dueAt"
+  | "leaseShard"
+  | "leaseUntil"
+  | "lastError"
+  | "retries"
+  | "finalCallAt"
+  | "containerId"
+  | "publishId"
+  | "step"
+  | "reconcileAttempts";
+
+/**
+ * The one conditional write of every transition here: only if the post still has the status
+ * and version that were read; bumps `version`. Losing the race re-reads the post and answers
+ * 409 `post.state_conflict` with what it is now.
+ */
+async function transition(
+  current: PostItem,
+  now: number,
+  change: { set: Partial<PostItem>; remove: Removable[] },
+): Promise<PostItem> {
+  try {
+    const { data } = await db()
+      .entities.post.patch({ id: current.id })
+      .set({ ...change.set, version: current.version + 1, updatedAt: nowIso(now) })
+      .remove(change.remove)
+      .where((a, op) => `${op.eq(a.version, current.version)} AND ${op.eq(a.status, current.status)}`)
+      .go({ response: "all_new" });
+    return data as PostItem;
+  } catch (err) {
+    if (!isConditionalFailure(err)) throw err;
+    const { data: fresh } = await db().entities.post.get({ id: current.id }).go();
+    throw stateConflict(fresh ?? current, "changed");
+  }
+}
+
+function scheduleKeys(id: string, scheduledFor: string) {
+  return { scheduledFor, calendarAt: scheduledFor, dueShard: shardOf(id), dueAt: `${scheduledFor}#${id}` };
+}
+
+function stateConflict(post: PostItem, verb: string): ConflictError {
+  return new ConflictError("post.state_conflict", `This post is ${post.status} and cannot be ${verb} now.`, {
+    status: post.status,
+    version: post.version,
+  });
+}
+
+async function requireActiveAccount(workspaceId: string, accountId: string): Promise<void> {
+  const account = await Account.find(workspaceId, accountId);
+  if (!account) throw new NotFoundError("account.not_found", "Account not found.");
+  if (account.status !== "active") {
+    throw new ConflictError(
+      "account.needs_reconnect",
+      `The ${account.platform} account @${account.handle} must be reconnected before posts can be scheduled.`,
+      { accountId: account.id, status: account.status },
+    );
+  }
+}
+
+/**
+ * The API's half of "on time": a post due before the dispatcher's next run is sent now. A
+ * failure here is not the caller's: the post is stored as scheduled and the dispatcher sends it.
+ */
+async function enqueueSoon(post: PostItem): Promise<void> {
+  try {
+    await enqueueIfDueSoon(post);
+  } catch (err) {
+    logger.warn("could not enqueue a post due soon; the dispatcher will send it", { postId: post.id, err });
+  }
+}
+
+/** Other non-cancelled posts of the account within NEARBY_WINDOW_MS of `scheduledFor`. */
+async function nearbyPosts(accountId: string, selfId: string, scheduledFor: string): Promise<NearbyWarning[]> {
+  const at = Date.parse(scheduledFor);
+  const lower = nowIso(at - NEARBY_WINDOW_MS);
+  // +1 ms: the upper bound of `between` on a partial sort key excludes items exactly at it.
+  const upper = nowIso(at + NEARBY_WINDOW_MS + 1);
+  const { data } = await db()
+    .entities.post.query.byAccount({ accountId })
+    .between({ calendarAt: lower }, { calendarAt: upper })
+    .go({ pages: "all" });
+  return data
+    .filter((p) => p.id !== selfId && p.status !== "cancelled" && p.scheduledFor)
+    .map((p) => ({
+      code: "post.nearby_post" as const,
+      message: `Another post of this account is scheduled at ${p.scheduledFor}.`,
+      postId: p.id,
+      scheduledFor: p.scheduledFor as string,
+    }));
+}
+
+export function toView(p: PostItem): PostView {
+  return {
+    id: p.id,
+    accountId: p.accountId,
+    platform: p.platform,
+    caption: p.caption,
+    media: p.media.map((m) => ({ url: m.url, type: m.type })),
+    status: p.status,
+    scheduledFor: p.scheduledFor ?? null,
+    attempts: p.attempts ?? 0,
+    externalPostId: p.externalPostId ?? null,
+    publishedAt: p.publishedAt ?? null,
+    lastError: p.lastError?.code ? { code: p.lastError.code, message: p.lastError.message ?? "" } : null,
+    version: p.version,
+    createdAt: p.createdAt,
+    updatedAt: p.updatedAt,
+  };
+}

@@ -1,2 +1,5 @@
-/** PLACEHOLDER so the stacks synthesize; the API engineer replaces it with the Hono app. */
-export const handler = async () => ({ statusCode: 200, body: "ok" });
+import { handle } from "hono/aws-lambda";
+import { app } from "./app";
+
+/** API Gateway (HTTP API) → the Hono app. */
+export const handler = handle(app);

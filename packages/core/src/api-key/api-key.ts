@@ -1,0 +1,75 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import { env } from "../config/env";
+import { hashApiKey, newApiKey } from "../crypto/secrets";
+import { db } from "../db/service";
+import { newId } from "../util/id";
+import { nowIso } from "../util/time";
+import type { Role } from "./api-key.entity";
+
+export { ROLES, type Role } from "./api-key.entity";
+
+/** Who is calling: the operator (admin token) or a workspace API key with its role. */
+export type Principal = { kind: "admin" } | { kind: "key"; keyId: string; workspaceId: string; role: Role };
+
+/** What a creation answers: the only time the key itself is ever seen. */
+export interface CreatedApiKey {
+  id: string;
+  apiKey: string;
+  name: string;
+  role: Role;
+  prefix: string;
+  createdAt: string;
+}
+
+/** The item to write for a new key (also used inside the workspace-creation transaction). */
+export function newKeyItem(workspaceId: string, name: string, role: Role, now = Date.now()) {
+  const apiKey = newApiKey();
+  const item = {
+    keyHash: hashApiKey(apiKey),
+    id: newId("key"),
+    workspaceId,
+    name,
+    role,
+    prefix: apiKey.slice(0, 7),
+    createdAt: nowIso(now),
+  };
+  return { apiKey, item };
+}
+
+/**
+ * Creates an API key for a workspace. Only its SHA-256 is stored; the key is returned once.
+ *
+ * @example
+ * const { id, apiKey } = await ApiKey.create(workspaceId, { name: "ci", role: "editor" });
+ */
+export async function create(workspaceId: string, input: { name: string; role: Role }): Promise<CreatedApiKey> {
+  const { apiKey, item } = newKeyItem(workspaceId, input.name, input.role);
+  await db().entities.apiKey.create(item).go({ response: "none" });
+  return { id: item.id, apiKey, name: item.name, role: item.role, prefix: item.prefix, createdAt: item.createdAt };
+}
+
+/**
+ * Resolves a bearer token: the admin token (compared in constant time) or a workspace key
+ * (looked up by its hash). Unknown or revoked → undefined.
+ *
+ * @example
+ * const who = await ApiKey.authenticate(token); // { kind: "key", workspaceId, role, keyId }
+ */
+export async function authenticate(token: string): Promise<Principal | undefined> {
+  if (!token) return undefined;
+  if (isAdminToken(token)) return { kind: "admin" };
+  if (!token.startsWith("sk_")) return undefined;
+  const { data } = await db()
+    .entities.apiKey.get({ keyHash: hashApiKey(token) })
+    .go();
+  if (!data || data.revokedAt) return undefined;
+  return { kind: "key", keyId: data.id, workspaceId: data.workspaceId, role: data.role };
+}
+
+/** Constant-time comparison of digests, so neither length nor content leaks through timing. */
+export function isAdminToken(token: string): boolean {
+  const expected = env.adminToken();
+  const a = createHash("sha256").update(token).digest();
+  const b = createHash("sha256").update(expected).digest();
+  return timingSafeEqual(a, b);
+}

@@ -1,0 +1,81 @@
+import type { EntityItem } from "electrodb";
+import { newKeyItem } from "../api-key/api-key";
+import { db } from "../db/service";
+import { NotFoundError, ValidationError } from "../errors";
+import { newId } from "../util/id";
+import { shardOf } from "../util/shard";
+import { isTimeZone, nowIso } from "../util/time";
+import type { WorkspaceEntity } from "./workspace.entity";
+
+export type WorkspaceItem = EntityItem<typeof WorkspaceEntity>;
+
+/** A workspace as the API shows it (no index attributes). */
+export interface WorkspaceView {
+  id: string;
+  name: string;
+  timezone: string;
+  brandProfile: unknown;
+  preferences: unknown;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CreateWorkspaceInput {
+  name: string;
+  timezone: string;
+  brandProfile?: unknown;
+}
+
+/**
+ * Creates a workspace and its first owner key in one transaction (never a workspace nobody can
+ * use). The key is returned once.
+ *
+ * @example
+ * const { workspace, apiKey } = await Workspace.create({ name: "Acme", timezone: "Europe/Paris" });
+ */
+export async function create(
+  input: CreateWorkspaceInput,
+  now = Date.now(),
+): Promise<{ workspace: WorkspaceView; apiKey: string }> {
+  if (!isTimeZone(input.timezone)) {
+    throw new ValidationError("validation_failed", "Invalid request.", [
+      { path: "timezone", message: "Must be an IANA time zone such as Europe/Paris." },
+    ]);
+  }
+  const id = newId("ws");
+  const at = nowIso(now);
+  const item: WorkspaceItem = {
+    id,
+    name: input.name,
+    timezone: input.timezone,
+    brandProfile: input.brandProfile,
+    fanoutShard: shardOf(id),
+    createdAt: at,
+    updatedAt: at,
+  };
+  const key = newKeyItem(id, "owner", "owner", now);
+  const result = await db()
+    .transaction.write(({ workspace, apiKey }) => [workspace.create(item).commit(), apiKey.create(key.item).commit()])
+    .go();
+  if (result.canceled) throw new Error("workspace creation transaction was cancelled");
+  return { workspace: toView(item), apiKey: key.apiKey };
+}
+
+/** The workspace, or 404 `workspace.not_found`. */
+export async function get(id: string): Promise<WorkspaceView> {
+  const { data } = await db().entities.workspace.get({ id }).go();
+  if (!data) throw new NotFoundError("workspace.not_found", "Workspace not found.");
+  return toView(data);
+}
+
+export function toView(w: WorkspaceItem): WorkspaceView {
+  return {
+    id: w.id,
+    name: w.name,
+    timezone: w.timezone,
+    brandProfile: w.brandProfile ?? null,
+    preferences: w.preferences ?? null,
+    createdAt: w.createdAt,
+    updatedAt: w.updatedAt,
+  };
+}

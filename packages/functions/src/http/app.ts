@@ -1,0 +1,61 @@
+import { apiReference } from "@scalar/hono-api-reference";
+import { logger } from "@studio/core/util/logger";
+import { createMiddleware } from "hono/factory";
+import { errorBody, onError } from "./errors";
+import { router } from "./router";
+import { accounts } from "./routes/accounts";
+import { health } from "./routes/health";
+import { ops } from "./routes/ops";
+import { posts } from "./routes/posts";
+import { workspaces } from "./routes/workspaces";
+
+/** One structured, redacted line per request: never the body, headers or query string. */
+const requestLog = createMiddleware(async (c, next) => {
+  const started = Date.now();
+  await next();
+  logger.info("request", {
+    method: c.req.method,
+    route: c.req.routePath,
+    path: c.req.path,
+    status: c.res.status,
+    ms: Date.now() - started,
+    workspaceId: (c.get("principal" as never) as { workspaceId?: string } | undefined)?.workspaceId,
+  });
+});
+
+/**
+ * Studio's HTTP API (api.md). Routes live in routes/ by concern; handlers parse, call core and
+ * map. Errors become `{ error: { code, message, details } }` in one place (errors.ts).
+ *
+ * @example
+ * const res = await app.request("/v1/posts", { headers: { authorization: `Bearer ${key}` } });
+ */
+export const app = router();
+
+app.use("*", requestLog);
+app.onError(onError);
+app.notFound((c) => c.json(errorBody("route.not_found", `No route ${c.req.method} ${c.req.path}.`), 404));
+
+app.route("/", health);
+app.route("/", workspaces);
+app.route("/", accounts);
+app.route("/", posts);
+app.route("/", ops);
+
+app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+  type: "http",
+  scheme: "bearer",
+  description: "The admin token (admin routes) or a workspace API key (workspace routes).",
+});
+
+app.doc("/openapi.json", {
+  openapi: "3.0.3",
+  info: {
+    title: "Studio API",
+    version: "1.0.0",
+    description:
+      "Schedules and publishes posts to Instagram, TikTok and Facebook. Errors: `{ error: { code, message, details } }`.",
+  },
+});
+
+app.get("/docs", apiReference({ url: "/openapi.json", pageTitle: "Studio API" } as never));

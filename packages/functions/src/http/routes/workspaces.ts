@@ -1,0 +1,75 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import * as ApiKey from "@studio/core/api-key/api-key";
+import * as Workspace from "@studio/core/workspace/workspace";
+import { requireAdmin, requireKey } from "../auth";
+import { router } from "../router";
+import { body, errors, json, Role, TimeZone, WorkspaceSchema } from "../schemas";
+
+const security = [{ bearerAuth: [] }];
+
+const CreateWorkspace = z.object({
+  name: z.string().trim().min(1).max(200),
+  timezone: TimeZone,
+  brandProfile: z.record(z.unknown()).optional(),
+});
+
+const CreateApiKey = z.object({ name: z.string().trim().min(1).max(200), role: Role });
+
+export const workspaces = router()
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/workspaces",
+      tags: ["workspaces"],
+      summary: "Create a workspace and its owner key (admin)",
+      security,
+      middleware: requireAdmin(),
+      request: { body: body(CreateWorkspace) },
+      responses: {
+        201: json(
+          z.object({ workspace: WorkspaceSchema, apiKey: z.string().openapi({ description: "Shown once." }) }),
+          "Created; the owner key is shown once.",
+        ),
+        ...errors,
+      },
+    }),
+    async (c) => c.json(await Workspace.create(c.req.valid("json")), 201),
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/workspace",
+      tags: ["workspaces"],
+      summary: "The caller's workspace",
+      security,
+      middleware: requireKey(),
+      responses: { 200: json(WorkspaceSchema, "The workspace."), ...errors },
+    }),
+    async (c) => c.json(await Workspace.get(c.get("principal").workspaceId), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/api-keys",
+      tags: ["workspaces"],
+      summary: "Create an API key (owner)",
+      security,
+      middleware: requireKey("owner"),
+      request: { body: body(CreateApiKey) },
+      responses: {
+        201: json(
+          z.object({
+            id: z.string(),
+            apiKey: z.string().openapi({ description: "Shown once." }),
+            name: z.string(),
+            role: Role,
+            prefix: z.string(),
+            createdAt: z.string(),
+          }),
+          "Created; the key is shown once.",
+        ),
+        ...errors,
+      },
+    }),
+    async (c) => c.json(await ApiKey.create(c.get("principal").workspaceId, c.req.valid("json")), 201),
+  );

@@ -1,0 +1,130 @@
+import { z } from "@hono/zod-openapi";
+import { ACCOUNT_STATUSES } from "@studio/core/account/account.entity";
+import { ROLES } from "@studio/core/api-key/api-key.entity";
+import { PLATFORMS, POST_STATUSES } from "@studio/core/post/post.entity";
+import { isTimeZone, parseInstant } from "@studio/core/util/time";
+
+/** An ISO-8601 instant with an offset or Z. The server stores and returns it in UTC. */
+export const Instant = z
+  .string()
+  .refine((s) => parseInstant(s) !== undefined, "Must be an ISO-8601 instant with an offset or Z.")
+  .openapi({ format: "date-time", example: "2026-12-01T09:30:00.000+01:00" });
+
+export const TimeZone = z
+  .string()
+  .min(1)
+  .refine(isTimeZone, "Must be an IANA time zone such as Europe/Paris.")
+  .openapi({ example: "Europe/Paris" });
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: "post.not_found" }),
+      message: z.string(),
+      details: z.any().openapi({ description: "For validation_failed: [{ path, message }] per bad field." }),
+    }),
+  })
+  .openapi("Error");
+
+const err = (description: string) => ({ content: { "application/json": { schema: ErrorSchema } }, description });
+
+/** Error responses shared by routes, for the OpenAPI document. */
+export const errors = {
+  400: err("Invalid input (validation_failed or a specific code)."),
+  401: err("No or unknown bearer token."),
+  403: err("Wrong role or wrong kind of token."),
+  404: err("Not found, or another workspace's."),
+  409: err("State or version conflict."),
+};
+
+export const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
+  content: { "application/json": { schema } },
+  description,
+});
+
+export const body = <T extends z.ZodTypeAny>(schema: T) => ({
+  required: true,
+  content: { "application/json": { schema } },
+});
+
+export const IdParam = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(128)
+    .openapi({ param: { name: "id", in: "path" } }),
+});
+
+export const WorkspaceSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    timezone: z.string(),
+    brandProfile: z.any(),
+    preferences: z.any(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi("Workspace");
+
+export const AccountSchema = z
+  .object({
+    id: z.string(),
+    platform: z.enum(PLATFORMS),
+    externalAccountId: z.string(),
+    handle: z.string(),
+    status: z.enum(ACCOUNT_STATUSES),
+    statusReason: z.string().nullable(),
+    expiresAt: z.string().nullable(),
+    refreshExpiresAt: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi("Account");
+
+export const MediaSchema = z.object({
+  url: z
+    .string()
+    .url()
+    .max(2048)
+    .refine((u) => /^https?:\/\//i.test(u), "Must be an http(s) URL."),
+  type: z.enum(["image", "video"]),
+});
+
+export const PostSchema = z
+  .object({
+    id: z.string(),
+    accountId: z.string(),
+    platform: z.enum(PLATFORMS),
+    caption: z.string(),
+    media: z.array(z.object({ url: z.string(), type: z.enum(["image", "video"]) })),
+    status: z.enum(POST_STATUSES),
+    scheduledFor: z.string().nullable(),
+    attempts: z.number().int(),
+    externalPostId: z.string().nullable(),
+    publishedAt: z.string().nullable(),
+    lastError: z.object({ code: z.string(), message: z.string() }).nullable(),
+    version: z.number().int(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi("Post");
+
+export const WarningSchema = z
+  .object({
+    code: z.literal("post.nearby_post"),
+    message: z.string(),
+    postId: z.string(),
+    scheduledFor: z.string(),
+  })
+  .openapi("NearbyPostWarning");
+
+export const PostWithWarnings = PostSchema.extend({ warnings: z.array(WarningSchema) }).openapi("PostWithWarnings");
+
+export const Role = z.enum(ROLES);
+
+export const Limit = z.coerce.number().int().min(1).max(200).default(50);
+export const Cursor = z.string().min(1).max(2048).optional();
+
+export const page = <T extends z.ZodTypeAny>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.string().nullable() });
