@@ -141,7 +141,10 @@ export class QueuePoller {
     while (messages.length < spec.batchSize && this.running) {
       const left = windowEnds - Date.now();
       if (left <= 0) break;
-      const more = await this.receive(Math.min(10, spec.batchSize - messages.length), Math.max(1, Math.floor(left / 1000)));
+      const more = await this.receive(
+        Math.min(10, spec.batchSize - messages.length),
+        Math.max(1, Math.floor(left / 1000)),
+      );
       messages.push(...more);
       if (more.length === 0 && left < 1000) break;
     }
@@ -201,7 +204,12 @@ export class QueuePoller {
     this.stats.failed += failedIds.size;
     this.stats.succeeded += done.length;
     if (failedIds.size > 0 && failedIds.size < messages.length) {
-      logger.info("partial batch failure", { queue: spec.name, requestId, failed: failedIds.size, of: messages.length });
+      logger.info("partial batch failure", {
+        queue: spec.name,
+        requestId,
+        failed: failedIds.size,
+        of: messages.length,
+      });
     }
     await this.delete(done);
   }
@@ -255,11 +263,18 @@ export class QueuePoller {
       await this.opts.sqs.send(
         new ChangeMessageVisibilityBatchCommand({
           QueueUrl: this.opts.queueUrl,
-          Entries: messages.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle as string, VisibilityTimeout: 0 })),
+          Entries: messages.map((m, j) => ({
+            Id: String(j),
+            ReceiptHandle: m.ReceiptHandle as string,
+            VisibilityTimeout: 0,
+          })),
         }),
       );
     } catch (err) {
-      logger.warn("could not release messages received during shutdown", { queue: this.opts.spec.name, error: String(err) });
+      logger.warn("could not release messages received during shutdown", {
+        queue: this.opts.spec.name,
+        error: String(err),
+      });
     }
   }
 }

@@ -9,7 +9,13 @@ import { setSqs } from "@studio/core/queue/sqs";
 import { logger } from "@studio/core/util/logger";
 import { type SqsLocal, startDynamoLocal, startSqsLocal, useLocalAwsCredentials } from "../aws/emulators";
 import { applyLocalEnv } from "../aws/local-env";
-import { type ProvisionSpec, provisionQueue, provisionQueues, provisionTable, type QueueResources } from "../aws/provision";
+import {
+  type ProvisionSpec,
+  provisionQueue,
+  provisionQueues,
+  provisionTable,
+  type QueueResources,
+} from "../aws/provision";
 import { loadApiApp, loadSimulators, type Simulators } from "./integrations";
 import { type PollerSpec, QueuePoller } from "./poller";
 import { type ScheduledJob, Scheduler } from "./scheduler";
@@ -101,7 +107,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   if (dataDir) await mkdir(join(dataDir, "dynamodb"), { recursive: true });
   const cleanups: Array<() => Promise<void>> = [];
   const cleanup = async () => {
-    for (const fn of cleanups.reverse()) await fn().catch((err) => logger.error("cleanup failed", { error: String(err) }));
+    for (const fn of cleanups.reverse())
+      await fn().catch((err) => logger.error("cleanup failed", { error: String(err) }));
     cleanups.length = 0;
   };
 
@@ -207,7 +214,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       await scheduler.start();
     }
 
-    const maxTimeoutMs = 1000 * Math.max(...pollable.map((p) => p.timeoutSeconds), ...Object.values(scheduleSpecs).map((s) => s.timeoutSeconds));
+    const maxTimeoutMs =
+      1000 *
+      Math.max(...pollable.map((p) => p.timeoutSeconds), ...Object.values(scheduleSpecs).map((s) => s.timeoutSeconds));
     let stopping: Promise<void> | undefined;
     const stop = (graceful: boolean) => {
       stopping ??= (async () => {
@@ -223,7 +232,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         // 2. Let in-flight batches finish (bounded); unfinished ones simply return to the queue.
         await Promise.all(draining);
         // 3. Snapshot SQS, then stop the API, simulators, fauxqs and DynamoDB Local.
-        if (persistence && graceful) await persistence.flush().catch((err) => logger.error("final SQS snapshot failed", { error: String(err) }));
+        if (persistence && graceful)
+          await persistence.flush().catch((err) => logger.error("final SQS snapshot failed", { error: String(err) }));
         await cleanup();
       })();
       return stopping;

@@ -50,7 +50,11 @@ export class Scheduler {
       const handler = await loadHandler(job.handler);
       const schedule: ParsedSchedule =
         job.periodSeconds && job.periodSeconds > 0
-          ? { kind: "rate", expression: `every ${job.periodSeconds} s (local override)`, periodMs: job.periodSeconds * 1000 }
+          ? {
+              kind: "rate",
+              expression: `every ${job.periodSeconds} s (local override)`,
+              periodMs: job.periodSeconds * 1000,
+            }
           : parseSchedule(job.expression);
       this.running.set(job.name, new Set());
       this.fired.set(job.name, 0);
@@ -99,10 +103,18 @@ export class Scheduler {
     const id = randomUUID();
     const functionName = `${this.stage}-studio-${job.name}`;
     const context = lambdaContext(functionName, job.timeoutSeconds, id);
-    const run: Promise<void> = invokeHandler(handler, scheduledEvent(this.stage, job.name, at, id), context, job.timeoutSeconds)
+    const run: Promise<void> = invokeHandler(
+      handler,
+      scheduledEvent(this.stage, job.name, at, id),
+      context,
+      job.timeoutSeconds,
+    )
       .then(() => undefined)
       .catch((err) => {
-        logger.error("scheduled run failed", { schedule: job.name, error: err instanceof Error ? err.message : String(err) });
+        logger.error("scheduled run failed", {
+          schedule: job.name,
+          error: err instanceof Error ? err.message : String(err),
+        });
       })
       .finally(() => runs.delete(run));
     runs.add(run);

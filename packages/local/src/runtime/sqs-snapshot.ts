@@ -63,7 +63,9 @@ export class SqsPersistence {
   ) {}
 
   async snapshot(): Promise<SqsSnapshot> {
-    const res = await this.opts.client.send(new ListQueuesCommand({ QueueNamePrefix: this.opts.prefix, MaxResults: 1000 }));
+    const res = await this.opts.client.send(
+      new ListQueuesCommand({ QueueNamePrefix: this.opts.prefix, MaxResults: 1000 }),
+    );
     const queues: SqsSnapshot["queues"] = {};
     for (const url of res.QueueUrls ?? []) {
       const name = url.slice(url.lastIndexOf("/") + 1);
@@ -150,7 +152,9 @@ export class SqsPersistence {
         continue;
       }
       const visible = [...saved.ready, ...saved.inflight].map((m) => ({ ...m, delayUntil: undefined }));
-      const delayed = saved.delayed.map((m) => (m.delayUntil && m.delayUntil > now ? m : { ...m, delayUntil: undefined }));
+      const delayed = saved.delayed.map((m) =>
+        m.delayUntil && m.delayUntil > now ? m : { ...m, delayUntil: undefined },
+      );
       const all = [...visible, ...delayed];
       const sentIds = new Map<string, StoredMessage>();
       for (let i = 0; i < all.length; i += 10) {
@@ -166,7 +170,8 @@ export class SqsPersistence {
           }),
         );
         for (const f of res.Failed ?? []) logger.error("could not restore a message", { queue: name, code: f.Code });
-        for (const ok of res.Successful ?? []) sentIds.set(ok.MessageId as string, chunk[Number(ok.Id)] as StoredMessage);
+        for (const ok of res.Successful ?? [])
+          sentIds.set(ok.MessageId as string, chunk[Number(ok.Id)] as StoredMessage);
       }
       const live = this.opts.server.inspectQueue(name);
       for (const msg of [...(live?.messages.ready ?? []), ...(live?.messages.delayed ?? [])]) {
