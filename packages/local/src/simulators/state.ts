@@ -1,0 +1,212 @@
+import { randomBytes } from "node:crypto";
+import { FaultRegistry } from "./faults";
+
+export type SimPlatform = "instagram" | "facebook" | "tiktok";
+
+/** Tunables of the simulated platforms (`POST /control/config`). */
+export interface SimConfig {
+  /** IG container: IN_PROGRESS for this long, then FINISHED. */
+  containerReadyMs: number;
+  /** IG container: EXPIRED this long after creation when not published (Meta: 24 h). */
+  containerExpireMs: number;
+  /** TikTok publish: PROCESSING_DOWNLOAD until this, then PROCESSING_UPLOAD … */
+  tiktokDownloadMs: number;
+  /** … then PUBLISH_COMPLETE at this age. */
+  tiktokCompleteMs: number;
+  /** IG content_publishing_limit quota per rolling 24 h. */
+  instagramPublishLimit: number;
+  /** TikTok: init requests per minute per access token (documented: 6). */
+  tiktokInitPerMinute: number;
+  /** TikTok: status fetches per minute per access token (documented: 30). */
+  tiktokStatusPerMinute: number;
+  /** Facebook rejects an identical consecutive text post with 506. */
+  facebookRejectDuplicates: boolean;
+  /** Unknown access tokens are accepted (and an account created) instead of 190 / access_token_invalid. */
+  autoCreateAccounts: boolean;
+  /** Lifetimes of tokens the simulator issues. */
+  instagramTokenTtlSec: number;
+  tiktokAccessTtlSec: number;
+  tiktokRefreshTtlSec: number;
+  /** When set, TikTok's token endpoint checks them (else any client is accepted). */
+  tiktokClientKey?: string;
+  tiktokClientSecret?: string;
+}
+
+export const DEFAULT_CONFIG: SimConfig = {
+  containerReadyMs: 1_000,
+  containerExpireMs: 24 * 3_600_000,
+  tiktokDownloadMs: 500,
+  tiktokCompleteMs: 1_500,
+  instagramPublishLimit: 50,
+  tiktokInitPerMinute: 6,
+  tiktokStatusPerMinute: 30,
+  facebookRejectDuplicates: true,
+  autoCreateAccounts: true,
+  instagramTokenTtlSec: 60 * 86_400,
+  tiktokAccessTtlSec: 86_400,
+  tiktokRefreshTtlSec: 365 * 86_400,
+};
+
+export interface SimAccount {
+  platform: SimPlatform;
+  id: string;
+  handle: string;
+}
+
+export interface SimToken {
+  token: string;
+  platform: SimPlatform;
+  kind: "access" | "refresh";
+  /** Undefined for auto-accepted Graph tokens: usable for any account id. */
+  accountId?: string;
+  issuedAt: number;
+  /** Undefined: never expires (Facebook page tokens). */
+  expiresAt?: number;
+  revoked?: "rotated" | "revoked";
+}
+
+export interface SimContainer {
+  id: string;
+  accountId: string;
+  caption: string;
+  mediaType: "IMAGE" | "REELS";
+  mediaUrl: string;
+  createdAt: number;
+  /** Forced by a fault or by bad media. */
+  forced?: { status: "ERROR" | "EXPIRED"; subcode?: string };
+  mediaId?: string;
+}
+
+export interface SimPost {
+  platform: SimPlatform;
+  accountId: string;
+  id: string;
+  caption: string;
+  createdAt: number;
+  /** TikTok: the post becomes visible at this instant (PUBLISH_COMPLETE). */
+  visibleAt: number;
+  via: string;
+}
+
+export interface SimPublish {
+  publishId: string;
+  accountId: string;
+  title: string;
+  videoUrl: string;
+  createdAt: number;
+  failReason?: string;
+  postId?: string;
+}
+
+export interface CallRecord {
+  operation: string;
+  accountId?: string;
+  at: number;
+  fault?: string;
+}
+
+let seq = 0;
+export const newId = (prefix = "") =>
+  `${prefix}${Date.now().toString().slice(-6)}${(++seq).toString().padStart(5, "0")}`;
+export const newToken = (prefix: string) => `${prefix}${randomBytes(18).toString("base64url")}`;
+
+/** Everything the simulated platforms remember. One instance per `startSimulators`. */
+export class SimState {
+  config: SimConfig = { ...DEFAULT_CONFIG };
+  offsetMs = 0;
+  accounts = new Map<string, SimAccount>();
+  tokens = new Map<string, SimToken>();
+  containers = new Map<string, SimContainer>();
+  posts: SimPost[] = [];
+  publishes = new Map<string, SimPublish>();
+  calls: CallRecord[] = [];
+  /** Per-token request instants for TikTok's per-minute limits. */
+  windows = new Map<string, number[]>();
+  faults = new FaultRegistry();
+
+  constructor(private readonly initialConfig: Partial<SimConfig> = {}) {
+    this.config = { ...DEFAULT_CONFIG, ...initialConfig };
+  }
+
+  now() {
+    return Date.now() + this.offsetMs;
+  }
+
+  reset() {
+    this.config = { ...DEFAULT_CONFIG, ...this.initialConfig };
+    this.offsetMs = 0;
+    this.accounts.clear();
+    this.tokens.clear();
+    this.containers.clear();
+    this.posts = [];
+    this.publishes.clear();
+    this.calls = [];
+    this.windows.clear();
+    this.faults = new FaultRegistry();
+  }
+
+  account(platform: SimPlatform, id: string, handle?: string): SimAccount {
+    const key = `${platform}:${id}`;
+    let a = this.accounts.get(key);
+    if (!a) {
+      a = { platform, id, handle: handle ?? `${platform}_${id}` };
+      this.accounts.set(key, a);
+    } else if (handle) a.handle = handle;
+    return a;
+  }
+
+  issue(t: Omit<SimToken, "issuedAt"> & { issuedAt?: number }): SimToken {
+    const rec: SimToken = { issuedAt: this.now(), ...t };
+    this.tokens.set(rec.token, rec);
+    return rec;
+  }
+
+  /** Sliding one-minute window per key: false when `limit` is already reached. */
+  allow(key: string, limit: number): boolean {
+    const now = this.now();
+    const w = (this.windows.get(key) ?? []).filter((t) => t > now - 60_000);
+    if (w.length >= limit) {
+      this.windows.set(key, w);
+      return false;
+    }
+    w.push(now);
+    this.windows.set(key, w);
+    return true;
+  }
+
+  record(operation: string, accountId: string | undefined, fault?: string) {
+    this.calls.push({ operation, accountId, at: this.now(), fault });
+    if (this.calls.length > 50_000) this.calls.splice(0, 10_000);
+  }
+
+  addPost(p: Omit<SimPost, "visibleAt"> & { visibleAt?: number }): SimPost {
+    const post: SimPost = { visibleAt: p.createdAt, ...p };
+    this.posts.push(post);
+    return post;
+  }
+
+  /** Posts actually created, grouped per platform, account and caption (the "exactly once" proof). */
+  published(filter: { platform?: string; accountId?: string; caption?: string } = {}) {
+    const groups = new Map<
+      string,
+      { platform: SimPlatform; accountId: string; caption: string; count: number; ids: string[] }
+    >();
+    for (const p of this.posts) {
+      if (filter.platform && p.platform !== filter.platform) continue;
+      if (filter.accountId && p.accountId !== filter.accountId) continue;
+      if (filter.caption !== undefined && p.caption !== filter.caption) continue;
+      const key = JSON.stringify([p.platform, p.accountId, p.caption]);
+      const g = groups.get(key) ?? {
+        platform: p.platform,
+        accountId: p.accountId,
+        caption: p.caption,
+        count: 0,
+        ids: [],
+      };
+      g.count++;
+      g.ids.push(p.id);
+      groups.set(key, g);
+    }
+    return [...groups.values()];
+  }
+}
