@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import { enqueueIfDueSoon, isConditionalFailure } from "../publish/enqueue";
 import { withCursor } from "../util/cursor";
 import { newId } from "../util/id";
-import { logger } from "../util/logger";
+import { logger, redactString } from "../util/logger";
 import { shardOf } from "../util/shard";
 import { nowIso } from "../util/time";
 import { type Platform, type PostEntity, type PostStatus, UNSCHEDULED } from "./post.entity";
@@ -374,7 +374,8 @@ export function toView(p: PostItem): PostView {
     attempts: p.attempts ?? 0,
     externalPostId: p.externalPostId ?? null,
     publishedAt: p.publishedAt ?? null,
-    lastError: p.lastError?.code ? { code: p.lastError.code, message: p.lastError.message ?? "" } : null,
+    // Written from platform answers: redacted again here, so no echoed token reaches a client.
+    lastError: p.lastError?.code ? { code: p.lastError.code, message: redactString(p.lastError.message ?? "") } : null,
     version: p.version,
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,

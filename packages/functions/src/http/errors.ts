@@ -1,6 +1,6 @@
 import type { Hook } from "@hono/zod-openapi";
 import { StudioError } from "@studio/core/errors";
-import { logger } from "@studio/core/util/logger";
+import { logger, redact, redactString } from "@studio/core/util/logger";
 import type { Context, Env } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -12,9 +12,12 @@ export interface FieldProblem {
   message: string;
 }
 
-/** `{ error: { code, message, details } }`. */
+/**
+ * `{ error: { code, message, details } }`, redacted: an error may echo a platform URL or
+ * answer, and no response ever carries a token.
+ */
 export function errorBody(code: string, message: string, details: unknown = null) {
-  return { error: { code, message, details: details ?? null } };
+  return { error: { code, message: redactString(message), details: redact(details ?? null) } };
 }
 
 export function fieldProblems(error: ZodError): FieldProblem[] {
