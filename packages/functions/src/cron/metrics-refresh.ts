@@ -1,3 +1,4 @@
+import "../secrets";
 import { logger } from "@studio/core/util/logger";
 
 /** Every 6 hours (UTC). PLACEHOLDER: the metrics refresh fan-out arrives in a later issue. */

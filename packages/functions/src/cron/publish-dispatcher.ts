@@ -1,3 +1,4 @@
+import "../secrets";
 import { schedules } from "@studio/core/config/jobs";
 import { runDispatcher } from "@studio/core/publish/dispatcher";
 import type { Context } from "aws-lambda";

@@ -1,3 +1,4 @@
+import "../secrets";
 import { logger } from "@studio/core/util/logger";
 
 /** Mondays at 09:00 UTC. PLACEHOLDER: the weekly report fan-out arrives in a later issue. */

@@ -1,3 +1,4 @@
+import "../secrets";
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { recordMessageFailure } from "@studio/core/queue/failures";
 import { logger } from "@studio/core/util/logger";
