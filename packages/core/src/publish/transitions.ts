@@ -21,7 +21,7 @@ import { isConditionalFailure } from "./enqueue";
  */
 
 /** How long a worker may hold a post without writing: well over the consumer's 30 s timeout. */
-export const LEASE_MS = 120_000;
+export const LEASE_MS = Number(process.env.STUDIO_LEASE_MS ?? 120_000);
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

@@ -9,6 +9,7 @@ import { sendMessage } from "../queue/sqs";
 import { logger, redactString } from "../util/logger";
 import { backoffMs, RETRY_POLICY } from "./backoff";
 import { openBreaker } from "./breaker";
+import { crashPoint, InjectedCrash } from "./crash";
 import { FlowContext, LostAttemptError, type StepResult } from "./flows/context";
 import { facebookStep } from "./flows/facebook";
 import { instagramStep } from "./flows/instagram";
@@ -52,6 +53,7 @@ export async function handlePublishMessage(msg: PublishMessage, now: () => numbe
     const claimed = await claim(post, now());
     if (!claimed) return ack("lost the claim");
     logger.info("claimed", { ...log, attempt: claimed.attempts, attemptId: claimed.attemptId });
+    crashPoint("after_claim");
     return run(claimed, now);
   }
 
@@ -114,6 +116,7 @@ function step(ctx: FlowContext): Promise<StepResult> {
 async function settle(post: PostItem, result: StepResult, now: () => number): Promise<PublishOutcome> {
   switch (result.kind) {
     case "published": {
+      crashPoint("before_complete");
       const done = await complete(post, result.externalPostId, now());
       if (done) logger.info("published", { postId: post.id, externalPostId: result.externalPostId });
       return ack(done ? "published" : "lost the attempt before completing");
@@ -166,6 +169,7 @@ async function wait(post: PostItem, delayMs: number, now: () => number, note: st
  * happened in the adapters (platform/classify.ts); here they map to the post's fate.
  */
 async function handleError(post: PostItem, err: unknown, now: () => number): Promise<PublishOutcome> {
+  if (err instanceof InjectedCrash) throw err; // a dead worker does nothing more
   if (err instanceof LostAttemptError) return ack("attempt taken over by another worker");
   if (err instanceof ReconnectRequiredError) {
     if (post.finalCallAt) {

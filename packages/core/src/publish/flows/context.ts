@@ -2,6 +2,7 @@ import { freshCredentials } from "../../account/tokens";
 import { PlatformError } from "../../platform/errors";
 import type { AccountCredentials } from "../../platform/types";
 import type { PostItem } from "../../post/post";
+import { crashPoint, InjectedCrash } from "../crash";
 import { type StepPatch, saveStep } from "../transitions";
 
 /** What a platform flow decided for this invocation. */
@@ -77,9 +78,13 @@ export class FlowContext {
    */
   async finalCall<T>(fn: (creds: AccountCredentials) => Promise<T>): Promise<T> {
     await this.markFinalCall();
+    crashPoint("before_final_call");
     try {
-      return await this.call(fn);
+      const result = await this.call(fn);
+      crashPoint("after_final_call");
+      return result;
     } catch (err) {
+      if (err instanceof InjectedCrash) throw err;
       if (!(err instanceof PlatformError) || err.kind !== "unknown_outcome") {
         await this.save({ step: "final_call_refused" }, ["finalCallAt"]).catch(() => undefined);
       }

@@ -1,5 +1,6 @@
 import { adapters } from "../../platform";
 import type { PublishContent } from "../../platform/types";
+import { crashPoint } from "../crash";
 import { type FlowContext, matchRemote, type StepResult } from "./context";
 
 /** Poll delay while a container is processing. */
@@ -21,6 +22,7 @@ export async function instagramStep(ctx: FlowContext): Promise<StepResult> {
   if (!ctx.post.containerId) {
     const { containerId } = await ctx.call((c) => ig.createContainer(c, content));
     await ctx.save({ containerId, step: "container_created" });
+    crashPoint("after_container");
   }
   const containerId = ctx.post.containerId as string;
   const { statusCode, status } = await ctx.call((c) => ig.containerStatus(c, containerId));

@@ -1,4 +1,5 @@
 import { adapters } from "../../platform";
+import { crashPoint } from "../crash";
 import { type FlowContext, matchRemote, type StepResult } from "./context";
 
 export const publishPollMs = () => Number(process.env.STUDIO_PUBLISH_POLL_MS ?? 2_000);
@@ -67,5 +68,6 @@ export async function tiktokStep(ctx: FlowContext): Promise<StepResult> {
     tt.initVideo(c, { title: ctx.post.caption, videoUrl: video.url, privacyLevel }),
   );
   await ctx.save({ publishId: id, step: "publish_initiated" });
+  crashPoint("after_init");
   return tiktokStep(ctx); // ask once right away: a short video is often complete already
 }
