@@ -114,7 +114,8 @@ async function sendDue(posts: PostItem[], now: number, stats: DispatchStats) {
     "publish",
     toSend.map((p) => ({
       body: { kind: "publish", postId: p.id, version: p.version },
-      delaySeconds: Math.max(0, Date.parse(p.scheduledFor as string) - now) / 1000,
+      // Floored: the message arrives up to 1 s early and the worker waits out the rest precisely.
+      delaySeconds: Math.floor(Math.max(0, Date.parse(p.scheduledFor as string) - now) / 1000),
     })),
   );
   stats.sent += toSend.length;

@@ -31,7 +31,10 @@ export async function enqueueIfDueSoon(
   const dueInMs = Date.parse(post.scheduledFor) - now;
   if (dueInMs > lookaheadMs()) return false;
   await sendMessages("publish", [
-    { body: { kind: "publish", postId: post.id, version: post.version }, delaySeconds: Math.max(0, dueInMs) / 1000 },
+    {
+      body: { kind: "publish", postId: post.id, version: post.version },
+      delaySeconds: Math.floor(Math.max(0, dueInMs) / 1000),
+    },
   ]);
   await markEnqueued(post.id, post.version, now);
   return true;

@@ -239,11 +239,13 @@ function finish(
   from: PostItem["status"][],
   set: Partial<PostItem>,
 ): Promise<PostItem | undefined> {
+  // A published post carries no error: the retries it survived are in the logs, not on the post.
+  const clear = set.status === "published" ? (["lastError"] as const) : [];
   return conditional(async () => {
     const { data } = await db()
       .entities.post.patch({ id: post.id })
       .set({ ...set, version: post.version + 1, updatedAt: iso(now) })
-      .remove(["leaseShard", "leaseUntil"])
+      .remove(["leaseShard", "leaseUntil", ...clear])
       .where(
         (a, op) =>
           `(${from.map((s) => op.eq(a.status, s)).join(" OR ")}) AND ${op.eq(a.attemptId, post.attemptId as string)}`,

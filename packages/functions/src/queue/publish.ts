@@ -1,5 +1,7 @@
 import { ChangeMessageVisibilityCommand } from "@aws-sdk/client-sqs";
 import { env } from "@studio/core/config/env";
+import { backoffMs } from "@studio/core/publish/backoff";
+import { InjectedCrash } from "@studio/core/publish/crash";
 import { handlePublishMessage } from "@studio/core/publish/worker";
 import { PublishMessage } from "@studio/core/queue/messages";
 import { sqs } from "@studio/core/queue/sqs";
@@ -9,18 +11,32 @@ import { sqsConsumer } from "./batch";
 class RetryLaterError extends Error {}
 
 /**
- * The publish queue's consumer: one core call per record; a `retry` outcome becomes the
- * message's visibility timeout (the backoff) and a partial-batch failure.
+ * The publish queue's consumer: one core call per record. A `retry` outcome becomes the
+ * message's visibility (the backoff) and a partial-batch failure; an unexpected error (the
+ * table or the queue failing) is retried the same way, backing off with the receive count,
+ * until SQS moves the message to the DLQ.
  */
 export const handler = sqsConsumer("publish", PublishMessage, async (message, record) => {
-  const outcome = await handlePublishMessage(message);
-  if (outcome.kind === "ack") return;
-  await sqs().send(
-    new ChangeMessageVisibilityCommand({
-      QueueUrl: env.queueUrl("publish"),
-      ReceiptHandle: record.receiptHandle,
-      VisibilityTimeout: outcome.delaySeconds,
-    }),
-  );
-  throw new RetryLaterError(outcome.note);
+  let delaySeconds: number;
+  let note: string;
+  try {
+    const outcome = await handlePublishMessage(message);
+    if (outcome.kind === "ack") return;
+    ({ delaySeconds, note } = outcome);
+  } catch (err) {
+    if (err instanceof InjectedCrash) throw err; // a dead worker sets nothing
+    const receives = Number(record.attributes.ApproximateReceiveCount ?? 1);
+    delaySeconds = Math.ceil(backoffMs(receives - 1) / 1000);
+    note = err instanceof Error ? err.message : String(err);
+  }
+  await sqs()
+    .send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: env.queueUrl("publish"),
+        ReceiptHandle: record.receiptHandle,
+        VisibilityTimeout: delaySeconds,
+      }),
+    )
+    .catch(() => undefined); // then the queue's own visibility timeout applies
+  throw new RetryLaterError(note);
 });
