@@ -202,7 +202,6 @@ function refresh(state: SimState, sim: SimRequest): Reply {
   if (b.grant_type !== "refresh_token") return err(400, "invalid_request", "grant_type must be refresh_token.");
   const { tiktokClientKey, tiktokClientSecret } = state.config;
   if (
-    !b.client_key ||
     (tiktokClientKey && b.client_key !== tiktokClientKey) ||
     (tiktokClientSecret && b.client_secret !== tiktokClientSecret)
   )
