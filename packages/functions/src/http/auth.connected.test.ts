@@ -17,12 +17,13 @@ describe("auth and roles (connected)", () => {
   });
 
   it("answers 401 without a token, with an unknown one, or a malformed header", async () => {
-    for (const headers of [
+    const cases: Record<string, string>[] = [
       {},
       { authorization: "Bearer sk_unknownunknownunknownunknown" },
       { authorization: "Basic abc" },
       { authorization: "Bearer" },
-    ]) {
+    ];
+    for (const headers of cases) {
       const res = await call("GET", "/v1/workspace", { headers });
       expect(res.status).toBe(401);
       expect(res.body.error.code).toBe("auth.unauthorized");

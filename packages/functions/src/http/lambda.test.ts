@@ -1,13 +1,14 @@
-import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
+import type { Context } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { handler } from "./lambda";
 
-const event = (method: string, path: string, headers: Record<string, string> = {}): APIGatewayProxyEventV2 => ({
+const event = (method: string, path: string, headers: Record<string, string> = {}): Parameters<typeof handler>[0] => ({
   version: "2.0",
   routeKey: "$default",
   rawPath: path,
   rawQueryString: "",
   headers: { host: "api.example.com", ...headers },
+  body: null,
   isBase64Encoded: false,
   requestContext: {
     accountId: "123456789012",
@@ -20,7 +21,9 @@ const event = (method: string, path: string, headers: Record<string, string> = {
     stage: "$default",
     time: "24/Nov/2026:14:00:00 +0000",
     timeEpoch: 0,
-  },
+    authentication: null,
+    authorizer: {},
+  } as never,
 });
 
 describe("lambda handler (API Gateway HTTP API → Hono)", () => {
