@@ -116,4 +116,28 @@ describe("SQS messages survive a runtime restart when data is kept on disk", () 
     // assess
     expect(delivered(`${stage}-crash`)[0]?.messageId).toBe(sent.MessageId);
   });
+
+  it("graceful stop lets a running batch finish (and delete its message) before the snapshot", async () => {
+    // prepare
+    const dataDir = await mkdtemp(join(tmpdir(), "studio-rt-"));
+    dirs.push(dataDir);
+    const stage = `t${randomBytes(3).toString("hex")}`;
+    const rt = await start(stage, dataDir, { pollers: ["report"] });
+    const sqs = new SQSClient({ endpoint: rt.sqsEndpoint });
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: rt.queues.report?.url,
+        MessageBody: JSON.stringify({ id: `${stage}-busy`, sleepMs: 1200 }),
+      }),
+    );
+    sqs.destroy();
+    await until("the batch running", () => delivered(`${stage}-busy`).length === 1);
+    // act
+    await rt.stop();
+    // assess: it finished (no failure, no timeout) and the final snapshot holds nothing.
+    expect(rt.pollers.report?.stats).toMatchObject({ succeeded: 1, failed: 0, timedOut: 0 });
+    const saved = JSON.parse(await readFile(join(dataDir, "sqs-messages.json"), "utf8"));
+    const report = saved.queues[`${stage}-studio-report`];
+    expect([...report.ready, ...report.delayed, ...report.inflight]).toHaveLength(0);
+  });
 });
