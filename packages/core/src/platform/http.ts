@@ -66,7 +66,7 @@ export async function send(opts: AdapterOptions, call: HttpCall): Promise<HttpAn
 }
 
 /** A 2xx answer whose body is not what the API documents: nothing to act on. */
-export function malformed(ctx: CallContext, answer: HttpAnswer, what: string): PlatformError {
+export function malformed(ctx: CallContext, answer: Pick<HttpAnswer, "status" | "text">, what: string): PlatformError {
   return new PlatformError({
     platform: ctx.platform,
     kind: ctx.final ? "unknown_outcome" : ctx.idempotent ? "retryable" : "unknown_outcome",

@@ -1,5 +1,5 @@
 import { type CallContext, classifyTikTokError, classifyTikTokOAuthError, type TikTokErrorBody } from "./classify";
-import { type AdapterOptions, type HttpAnswer, join, malformed, send } from "./http";
+import { type AdapterOptions, join, malformed, send } from "./http";
 import type { RemotePost, TikTokAdapter, TikTokPublishStatus, TokenSet } from "./types";
 
 export interface TikTokAdapterOptions extends AdapterOptions {
@@ -69,7 +69,7 @@ export function tiktokAdapter(opts: TikTokAdapterOptions): TikTokAdapter {
         post_info: { title: input.title, privacy_level: input.privacyLevel },
         source_info: { source: "PULL_FROM_URL", video_url: input.videoUrl },
       });
-      if (!data.publish_id) throw malformed(ctx, { status: 200, text: "no publish_id" } as HttpAnswer, "no publish_id");
+      if (!data.publish_id) throw malformed(ctx, { status: 200, text: "no publish_id" }, "no publish_id");
       return { publishId: data.publish_id };
     },
 
@@ -83,7 +83,7 @@ export function tiktokAdapter(opts: TikTokAdapterOptions): TikTokAdapter {
       );
       const status = data.status as TikTokPublishStatus | undefined;
       if (!status || !STATUSES.has(status))
-        throw malformed(ctx, { status: 200, text: String(data.status) } as HttpAnswer, "unknown status");
+        throw malformed(ctx, { status: 200, text: String(data.status) }, "unknown status");
       const ids = (data.publicaly_available_post_id ?? []).map(String);
       return {
         status,
