@@ -111,4 +111,17 @@ describe("ops routes (connected)", () => {
 
     expect((await call("GET", "/v1/ops/dlq/nope", { token: adminToken() })).status).toBe(400);
   });
+
+  it("reports 503 on /health when a queue does not answer", async () => {
+    expect((await call("GET", "/health")).body.status).toBe("ok");
+    const url = process.env.STUDIO_QUEUE_URL_COMPETITORS as string;
+    process.env.STUDIO_QUEUE_URL_COMPETITORS = `${url}-missing`;
+    try {
+      const res = await call("GET", "/health");
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({ status: "unavailable", checks: { table: true, queues: false } });
+    } finally {
+      process.env.STUDIO_QUEUE_URL_COMPETITORS = url;
+    }
+  });
 });
