@@ -102,8 +102,25 @@ let invokeStore: Promise<InvokeStoreBase> | undefined;
  */
 function lambdaInvokeStore(): Promise<InvokeStoreBase> {
   process.env.AWS_LAMBDA_MAX_CONCURRENCY ??= "1000";
-  invokeStore ??= InvokeStore.getInstanceAsync(true);
+  invokeStore ??= InvokeStore.getInstanceAsync(true).then(withSharedFallback);
   return invokeStore;
+}
+
+/**
+ * Outside any invocation (a script or test calling a handler directly in the runtime's
+ * process), the multi-concurrency store would throw "No context available"; there it behaves
+ * like Lambda's single-concurrency store instead: one shared context.
+ */
+function withSharedFallback(store: InvokeStoreBase): InvokeStoreBase {
+  const shared: Record<string | symbol, unknown> = {};
+  const get = store.get.bind(store);
+  const set = store.set.bind(store);
+  store.get = <T>(key: string | symbol) => (store.hasContext() ? get<T>(key) : (shared[key] as T | undefined));
+  store.set = <T>(key: string | symbol, value: T) => {
+    if (store.hasContext()) set(key, value);
+    else shared[key] = value;
+  };
+  return store;
 }
 
 /**
