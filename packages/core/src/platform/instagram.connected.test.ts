@@ -251,6 +251,18 @@ describe("Instagram adapter against the simulator", () => {
       expect(usage.some((u) => isHighUsage(u))).toBe(false);
     });
 
+    it("the hourly call budget is real state: usage rises in the headers, then 80002 → rate_limited", async () => {
+      sims.control.config({ graphCallsPerHourPerAccount: 4 });
+      const creds = account();
+      usage.length = 0;
+      for (let i = 0; i < 4; i++) await ig.recentMedia(creds);
+      expect(usage.map((u) => u.maxPercent)).toEqual([0, 25, 50, 75]);
+      const e = await failure(ig.recentMedia(creds));
+      expect([e.kind, e.platformCode, e.retryAfterMs]).toEqual(["rate_limited", "80002", 60 * 60_000]);
+      sims.control.advanceClock(3_600_000);
+      expect(await ig.recentMedia(creds)).toEqual([]);
+    });
+
     it("the rolling 24 h publishing limit is real state: 2207042 → rate_limited", async () => {
       sims.control.config({ instagramPublishLimit: 1 });
       const creds = account();

@@ -174,6 +174,8 @@ const configSchema = z
     tiktokStatusPerMinute: z.number().int().positive(),
     facebookRejectDuplicates: z.boolean(),
     autoCreateAccounts: z.boolean(),
+    graphCallsPerHourPerAccount: z.number().int().nonnegative(),
+    graphAppCallsPerHour: z.number().int().nonnegative(),
     instagramTokenTtlSec: z.number(),
     tiktokAccessTtlSec: z.number(),
     tiktokRefreshTtlSec: z.number(),

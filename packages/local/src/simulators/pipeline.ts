@@ -53,10 +53,12 @@ export function usageHeaders(
   accountId: string | undefined,
   percent: number,
   regainMinutes = 0,
+  appPercent = percent,
 ): Record<string, string> {
   const p = Math.max(0, Math.min(100, Math.round(percent)));
+  const a = Math.max(0, Math.min(100, Math.round(appPercent)));
   return {
-    "x-app-usage": JSON.stringify({ call_count: p, total_cputime: Math.max(0, p - 5), total_time: Math.max(0, p - 3) }),
+    "x-app-usage": JSON.stringify({ call_count: a, total_cputime: Math.max(0, a - 5), total_time: Math.max(0, a - 3) }),
     "x-business-use-case-usage": JSON.stringify({
       [accountId ?? "0"]: [
         {
@@ -219,9 +221,30 @@ export async function run(state: SimState, sim: SimRequest, op: Operation): Prom
     else if (fault.type === "reset") return cut(sim);
     else return send(sim.res, faultReply(op.family, op.platform, fault, op.accountId));
   }
+  // Graph's hourly call budgets: usage headers on every answer, code 80002 / 4 at 100%.
+  const usage = op.family === "graph" ? state.graphUsage(op.accountId) : undefined;
+  const usageH = usage ? usageHeaders(op.accountId, usage.account, usage.regainMinutes, usage.app) : {};
+  if (usage && usage.regainMinutes > 0) {
+    const app = usage.app >= 100;
+    return send(
+      sim.res,
+      graphError(
+        400,
+        app
+          ? { code: 4, message: "(#4) Application request limit reached", transient: true }
+          : {
+              code: op.platform === "facebook" ? 80001 : 80002,
+              message: "There have been too many calls to this account. Wait a bit and try again.",
+              transient: true,
+            },
+        usageH,
+      ),
+    );
+  }
   const denied = op.auth?.();
-  if (denied) return send(sim.res, denied);
+  if (denied) return send(sim.res, { ...denied, headers: { ...usageH, ...denied.headers } });
   const reply = await op.perform(fault && STATE_FAULTS.has(fault.type) ? fault : undefined);
+  reply.headers = { ...usageH, ...reply.headers };
   const ok = reply.status >= 200 && reply.status < 300;
   if (fault?.type === "response_lost" && ok) {
     if (fault.mode === "hang") return hang(sim, fault.delayMs);

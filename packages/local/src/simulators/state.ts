@@ -27,6 +27,13 @@ export interface SimConfig {
   instagramTokenTtlSec: number;
   tiktokAccessTtlSec: number;
   tiktokRefreshTtlSec: number;
+  /**
+   * Graph call budget per rolling hour, per account (`X-Business-Use-Case-Usage`) and for the
+   * whole app (`X-App-Usage`). Every Graph answer carries the usage; at 100% calls get code
+   * 80002 (account) or 4 (app) until the window frees up.
+   */
+  graphCallsPerHourPerAccount: number;
+  graphAppCallsPerHour: number;
   /** When set, TikTok's token endpoint checks them (else any client is accepted). */
   tiktokClientKey?: string;
   tiktokClientSecret?: string;
@@ -42,6 +49,8 @@ export const DEFAULT_CONFIG: SimConfig = {
   tiktokStatusPerMinute: 30,
   facebookRejectDuplicates: true,
   autoCreateAccounts: true,
+  graphCallsPerHourPerAccount: 4_800,
+  graphAppCallsPerHour: 200_000,
   instagramTokenTtlSec: 60 * 86_400,
   tiktokAccessTtlSec: 86_400,
   tiktokRefreshTtlSec: 365 * 86_400,
@@ -122,6 +131,8 @@ export class SimState {
   calls: CallRecord[] = [];
   /** Per-token request instants for TikTok's per-minute limits. */
   windows = new Map<string, number[]>();
+  /** Graph call instants in the last hour, per account and for the app. */
+  hourly = new Map<string, number[]>();
   faults = new FaultRegistry();
 
   constructor(private readonly initialConfig: Partial<SimConfig> = {}) {
@@ -142,6 +153,7 @@ export class SimState {
     this.publishes.clear();
     this.calls = [];
     this.windows.clear();
+    this.hourly.clear();
     this.faults = new FaultRegistry();
   }
 
@@ -159,6 +171,38 @@ export class SimState {
     const rec: SimToken = { issuedAt: this.now(), ...t };
     this.tokens.set(rec.token, rec);
     return rec;
+  }
+
+  /**
+   * Usage in percent of the hourly Graph budgets as it was before this call, which is counted
+   * unless a budget is already spent (then `regainMinutes` says when the oldest call ages out).
+   */
+  graphUsage(accountId: string | undefined): { app: number; account: number; regainMinutes: number } {
+    const now = this.now();
+    const hourAgo = now - 3_600_000;
+    const prune = (key: string) => {
+      const w = this.hourly.get(key) ?? [];
+      let i = 0;
+      while (i < w.length && w[i]! <= hourAgo) i++;
+      if (i) w.splice(0, i);
+      this.hourly.set(key, w);
+      return w;
+    };
+    const app = prune("app");
+    const acc = accountId ? prune(`acc:${accountId}`) : [];
+    const pct = (n: number, budget: number) => (budget > 0 ? Math.min(100, Math.floor((100 * n) / budget)) : 0);
+    const appPct = pct(app.length, this.config.graphAppCallsPerHour);
+    const accPct = pct(acc.length, this.config.graphCallsPerHourPerAccount);
+    const throttled = (appPct >= 100 ? app : accPct >= 100 ? acc : undefined)?.[0];
+    if (throttled === undefined) {
+      app.push(now);
+      if (accountId) acc.push(now);
+    }
+    return {
+      app: appPct,
+      account: accPct,
+      regainMinutes: throttled === undefined ? 0 : Math.max(1, Math.ceil((throttled + 3_600_000 - now) / 60_000)),
+    };
   }
 
   /** Sliding one-minute window per key: false when `limit` is already reached. */
