@@ -4,8 +4,10 @@
  * and a platform's own `Retry-After` / usage estimate wins when it asks for longer.
  */
 export const RETRY_POLICY = {
-  /** STUDIO_RETRY_BASE_MS shortens it for tests. */
-  baseMs: Number(process.env.STUDIO_RETRY_BASE_MS ?? 2_000),
+  /** STUDIO_RETRY_BASE_MS shortens it for tests (read on each use). */
+  get baseMs() {
+    return Number(process.env.STUDIO_RETRY_BASE_MS ?? 2_000);
+  },
   capMs: 15 * 60_000,
   /** Retryable failures of one scheduling before the post fails (`post.retries_exhausted`). */
   maxRetries: 6,

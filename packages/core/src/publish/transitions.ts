@@ -21,7 +21,7 @@ import { isConditionalFailure } from "./enqueue";
  */
 
 /** How long a worker may hold a post without writing: well over the consumer's 30 s timeout. */
-export const LEASE_MS = Number(process.env.STUDIO_LEASE_MS ?? 120_000);
+export const leaseMs = () => Number(process.env.STUDIO_LEASE_MS ?? 120_000);
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -48,7 +48,7 @@ export function claim(post: PostItem, now: number): Promise<PostItem | undefined
         attempts: post.attempts + 1,
         attemptId: randomUUID(),
         leaseShard: shardOf(post.id),
-        leaseUntil: iso(now + LEASE_MS),
+        leaseUntil: iso(now + leaseMs()),
         step: "claimed",
         updatedAt: iso(now),
       })
@@ -71,7 +71,7 @@ export function takeover(post: PostItem, now: number): Promise<PostItem | undefi
       .set({
         attemptId: randomUUID(),
         leaseShard: shardOf(post.id),
-        leaseUntil: iso(now + LEASE_MS),
+        leaseUntil: iso(now + leaseMs()),
         updatedAt: iso(now),
       })
       .where(
@@ -116,7 +116,7 @@ export function saveStep(
       .set({
         ...patch,
         leaseShard: shardOf(post.id),
-        leaseUntil: iso(opts.leaseUntilMs ?? now + LEASE_MS),
+        leaseUntil: iso(opts.leaseUntilMs ?? now + leaseMs()),
         updatedAt: iso(now),
       });
     if (opts.remove?.length) q = q.remove(opts.remove) as typeof q;
@@ -191,7 +191,7 @@ export function retakeUnconfirmed(post: PostItem, now: number): Promise<PostItem
       .set({
         attemptId: randomUUID(),
         leaseShard: shardOf(post.id),
-        leaseUntil: iso(now + LEASE_MS),
+        leaseUntil: iso(now + leaseMs()),
         updatedAt: iso(now),
       })
       .where(

@@ -13,8 +13,9 @@ import { crashPoint, InjectedCrash } from "./crash";
 import { FlowContext, LostAttemptError, type StepResult } from "./flows/context";
 import { facebookStep } from "./flows/facebook";
 import { instagramStep } from "./flows/instagram";
+import { recheckUnconfirmed } from "./flows/recheck";
 import { tiktokStep } from "./flows/tiktok";
-import { claim, complete, fail, LEASE_MS, retakeUnconfirmed, saveStep, takeover, unconfirm } from "./transitions";
+import { claim, complete, fail, leaseMs, retakeUnconfirmed, saveStep, takeover, unconfirm } from "./transitions";
 
 /**
  * What the queue consumer does with the message: acknowledge it, or leave it to come back
@@ -26,6 +27,8 @@ const ack = (note: string): PublishOutcome => ({ kind: "ack", note });
 
 /** An early message within this margin waits in the handler; earlier ones are re-sent with a delay. */
 const EARLY_WAIT_MAX_MS = 1_000;
+/** First re-check of an unconfirmed post (doubling, capped at 1 h); STUDIO_UNCONFIRMED_RECHECK_MS for tests. */
+const recheckBaseMs = () => Number(process.env.STUDIO_UNCONFIRMED_RECHECK_MS ?? 5 * 60_000);
 /** Unconfirmed posts are re-checked on a slow schedule for this long after the final call. */
 const RECONCILE_FOR_MS = 24 * 3600_000;
 
@@ -94,6 +97,7 @@ async function run(post: PostItem, now: () => number): Promise<PublishOutcome> {
       const media = await checkMedia(post.platform, post.media);
       if (!media.ok) return settle(post, { kind: "failed", code: media.code, message: media.message }, now);
     }
+    if (post.status === "unconfirmed") return settle(post, await recheckUnconfirmed(post, creds), now);
     ctx = new FlowContext(post, creds, now);
     const result = await step(ctx);
     return settle(ctx.post, result, now);
@@ -129,7 +133,7 @@ async function settle(post: PostItem, result: StepResult, now: () => number): Pr
     case "unconfirmed": {
       const started = Date.parse(post.finalCallAt ?? post.updatedAt);
       const attempts = post.reconcileAttempts ?? 0;
-      const next = Math.min(3600_000, 5 * 60_000 * 2 ** attempts);
+      const next = Math.min(3600_000, recheckBaseMs() * 2 ** attempts);
       const nextCheck = now() + next - started < RECONCILE_FOR_MS ? now() + next : undefined;
       const done = await unconfirm(post, result.code, result.message, now(), nextCheck);
       if (done) logger.warn("unconfirmed", { postId: post.id, code: result.code, nextCheck });
@@ -147,13 +151,13 @@ async function settle(post: PostItem, result: StepResult, now: () => number): Pr
  */
 async function wait(post: PostItem, delayMs: number, now: () => number, note: string): Promise<PublishOutcome> {
   if (post.status === "unconfirmed") {
-    // A re-check that must wait: keep it in the lease index for the sweep, nothing in flight.
-    await saveStep(post, {}, now(), { leaseUntilMs: now() + delayMs });
-    return ack(note);
+    // A re-check that cannot tell yet: stays unconfirmed, next check on the slow schedule.
+    const { code = "post.outcome_unknown", message = "The outcome is not known yet." } = post.lastError ?? {};
+    return settle(post, { kind: "unconfirmed", code, message }, now);
   }
-  if (delayMs > LEASE_MS / 2) {
+  if (delayMs > leaseMs() / 2) {
     // A long wait (an open breaker): stretch the lease over it so the sweep does not step in.
-    const saved = await saveStep(post, {}, now(), { leaseUntilMs: now() + delayMs + LEASE_MS });
+    const saved = await saveStep(post, {}, now(), { leaseUntilMs: now() + delayMs + leaseMs() });
     if (!saved) return ack("attempt taken over by another worker");
   }
   await sendMessage(
@@ -184,9 +188,16 @@ async function handleError(post: PostItem, err: unknown, now: () => number): Pro
       return settle(post, { kind: "failed", code: "account.needs_reconnect", message: userMessage(err) }, now);
     }
     if (err.kind === "unknown_outcome" && post.finalCallAt) {
-      // The final call may have taken effect: never repeat it; ask the platform shortly.
+      // The final call may have taken effect: never repeat it; ask the platform shortly. It
+      // still counts as a retry, so a platform that always fails this way ends, too.
       logger.warn("final call outcome unknown: reconciling", { postId: post.id, code: err.code });
-      return wait(post, 2_000, now, "reconcile after unknown outcome");
+      const retries = (post.retries ?? 0) + 1;
+      if (retries > RETRY_POLICY.maxRetries || post.status !== "publishing") {
+        return settle(post, { kind: "unconfirmed", code: "post.outcome_unknown", message: userMessage(err) }, now);
+      }
+      const saved = await saveStep(post, { retries, lastError: { code: err.code, message: userMessage(err) } }, now());
+      if (!saved) return ack("attempt taken over by another worker");
+      return wait(saved, 2_000, now, "reconcile after unknown outcome");
     }
     if (err.kind === "rate_limited")
       await openBreaker(post.accountId, err.retryAfterMs ?? backoffMs(post.retries ?? 0), now());

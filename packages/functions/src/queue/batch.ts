@@ -20,7 +20,6 @@ export function sqsConsumer<S extends z.ZodTypeAny>(
   schema: S,
   handle: (message: z.infer<S>, record: SQSRecord) => Promise<void>,
 ) {
-  const processor = new BatchProcessor(EventType.SQS);
   const recordHandler = async (record: SQSRecord) => {
     let body: unknown;
     try {
@@ -41,6 +40,11 @@ export function sqsConsumer<S extends z.ZodTypeAny>(
       throw err;
     }
   };
+  // One processor per invocation: a processor holds the batch's failures, and two batches in
+  // one process (the local runtime, the benchmark) must not share them.
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false });
+    processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), {
+      context,
+      throwOnFullBatchFailure: false,
+    });
 }

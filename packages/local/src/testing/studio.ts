@@ -62,6 +62,7 @@ export async function startTestStudio(
   process.env.STUDIO_CONTAINER_POLL_MS ??= "300";
   process.env.STUDIO_PUBLISH_POLL_MS ??= "300";
   process.env.STUDIO_RECONCILE_RECHECK_MS ??= "300";
+  process.env.STUDIO_UNCONFIRMED_RECHECK_MS ??= "500";
   process.env.STUDIO_DISPATCHER_PERIOD_SECONDS = String(opts.dispatcherSeconds ?? 1);
   for (const v of ["STUDIO_INSTAGRAM_API_URL", "STUDIO_FACEBOOK_API_URL", "STUDIO_TIKTOK_API_URL"])
     delete process.env[v];
