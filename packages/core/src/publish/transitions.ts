@@ -11,7 +11,8 @@ import { isConditionalFailure } from "./enqueue";
  *
  *   scheduled ──claim──▶ publishing ──complete──▶ published
  *                          │  ▲   ├──fail────────▶ failed
- *                 takeover │  │   └──unconfirm───▶ unconfirmed ──settle──▶ published | failed
+ *                 takeover │  │   └──unconfirm───▶ unconfirmed ──re-check──▶ published | failed
+ *                                                      └──operator (post/post.ts settle)──▶ published | failed
  *            (lease expired)└──┘
  *
  * While `publishing`, the post is in the sparse lease index (leaseShard + leaseUntil): a worker
@@ -198,36 +199,6 @@ export function retakeUnconfirmed(post: PostItem, now: number): Promise<PostItem
         (a, op) =>
           `${op.eq(a.status, "unconfirmed")} AND ${op.eq(a.attemptId, post.attemptId as string)} AND ${op.lte(a.leaseUntil, iso(now))}`,
       )
-      .go({ response: "all_new" });
-    return data as PostItem;
-  });
-}
-
-/** unconfirmed → published | failed, by an operator (conditional on the version they saw). */
-export function settleByHand(
-  post: PostItem,
-  outcome: { outcome: "published"; externalPostId: string } | { outcome: "failed"; reason: string },
-  now: number,
-): Promise<PostItem | undefined> {
-  return conditional(async () => {
-    const set =
-      outcome.outcome === "published"
-        ? {
-            status: "published" as const,
-            externalPostId: outcome.externalPostId,
-            publishedAt: iso(now),
-            step: "settled",
-          }
-        : {
-            status: "failed" as const,
-            lastError: { code: "post.settled_failed", message: outcome.reason },
-            step: "settled",
-          };
-    const { data } = await db()
-      .entities.post.patch({ id: post.id })
-      .set({ ...set, version: post.version + 1, updatedAt: iso(now) })
-      .remove(["leaseShard", "leaseUntil"])
-      .where((a, op) => `${op.eq(a.status, "unconfirmed")} AND ${op.eq(a.version, post.version)}`)
       .go({ response: "all_new" });
     return data as PostItem;
   });
