@@ -23,10 +23,7 @@ import { claim, complete, fail, leaseMs, retakeUnconfirmed, saveStep, takeover, 
  */
 export type PublishOutcome = { kind: "ack"; note: string } | { kind: "retry"; delaySeconds: number; note: string };
 
-const ack = (note: string): PublishOutcome => {
-  logger.info("DBGACK", { note });
-  return { kind: "ack", note };
-};
+const ack = (note: string): PublishOutcome => ({ kind: "ack", note });
 
 /** An early message within this margin waits in the handler; earlier ones are re-sent with a delay. */
 const EARLY_WAIT_MAX_MS = 1_000;
@@ -45,7 +42,6 @@ const RECONCILE_FOR_MS = 24 * 3600_000;
  */
 export async function handlePublishMessage(msg: PublishMessage, now: () => number = Date.now): Promise<PublishOutcome> {
   const post = await getPost(msg.postId);
-  logger.info("DBGMSG", { msg, status: post?.status, leaseUntil: post?.leaseUntil, now: new Date().toISOString() });
   if (!post) return ack("post not found");
   const log = { postId: post.id, status: post.status, kind: msg.kind };
 
