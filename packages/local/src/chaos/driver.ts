@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -49,7 +49,8 @@ export interface ChaosReport extends Outcome {
   durationMs: number;
   kills: Array<{ atMs: number; killedProcesses: string[]; downMs: number; restartReadyMs: number }>;
   faultsFired: Record<string, number>;
-  crashesLogged: number;
+  /** Attempts taken over after their lease expired (a worker crashed, stalled, or the runtime was killed). */
+  leaseTakeovers: number;
   dlq: Record<string, number>;
   dlqDepth: number;
   queues: unknown;
@@ -296,7 +297,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       });
     outcome.ok = outcome.invariants.every((i) => i.ok);
     await rt.stop();
-    const crashesLogged = await countCrashes(join(dataDir, "logs"));
+    const leaseTakeovers = await countInLogs(join(dataDir, "logs"), /took over expired lease/g);
     passed = outcome.ok;
     const { log: _log, ...opts } = options;
     return {
@@ -308,7 +309,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       durationMs: Date.now() - started,
       kills,
       faultsFired,
-      crashesLogged,
+      leaseTakeovers,
       ...outcome,
       dlq,
       dlqDepth: Object.values(dlq).reduce((a, b) => a + b, 0),
@@ -358,11 +359,9 @@ function countFired(sims: Simulators): Record<string, number> {
   return out;
 }
 
-async function countCrashes(logDir: string): Promise<number> {
-  const { readdir, readFile } = await import("node:fs/promises");
+async function countInLogs(logDir: string, pattern: RegExp): Promise<number> {
   let n = 0;
-  for (const f of await readdir(logDir))
-    n += ((await readFile(join(logDir, f), "utf8")).match(/injected crash at/g) ?? []).length;
+  for (const f of await readdir(logDir)) n += ((await readFile(join(logDir, f), "utf8")).match(pattern) ?? []).length;
   return n;
 }
 

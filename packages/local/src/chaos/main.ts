@@ -66,7 +66,7 @@ export function summary(r: ChaosReport): string {
     `  faults fired      ${Object.entries(r.faultsFired)
       .map(([k, v]) => `${k} ${v}`)
       .join(", ")}`,
-    `  worker crashes    ${r.crashesLogged} injected`,
+    `  lease takeovers   ${r.leaseTakeovers} (attempts resumed after a crashed or killed worker)`,
     `  SIGKILLs          ${r.kills.map((k) => `at ${s(k.atMs)}: ${k.killedProcesses.join("+")}, down ${s(k.downMs)}, ready again in ${s(k.restartReadyMs)}`).join("; ") || "none"}`,
     `  DLQ depth         ${r.dlqDepth} (${Object.entries(r.dlq)
       .map(([k, v]) => `${k} ${v}`)

@@ -102,7 +102,8 @@ export function evaluate(input: {
     if (!p) continue;
     captions.add(p.caption);
     byStatus[p.status] = (byStatus[p.status] ?? 0) + 1;
-    const plat = (byPlatform[p.platform] ??= {});
+    const plat = byPlatform[p.platform] ?? {};
+    byPlatform[p.platform] = plat;
     plat[p.status] = (plat[p.status] ?? 0) + 1;
     const copies = copiesByCaption.get(p.caption) ?? 0;
     if (copies > 1) duplicates.push({ postId: p.id, caption: p.caption, copies });
