@@ -55,6 +55,8 @@ export interface ChaosReport extends Outcome {
   dlqDepth: number;
   queues: unknown;
   dataDir: string;
+  /** Posts of the dead account that the API refused to schedule once it was marked needs_reconnect. */
+  refusedAtScheduling: Array<{ id: string; code: string }>;
 }
 
 interface ApiPost extends FinalPost {}
@@ -219,21 +221,35 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     sims.control.addFaults(specs, options.seed);
 
     // Schedule: due times spread over the window, the earliest scheduled first.
-    const leadMs = 10_000 + options.posts * 8;
+    // The dead account's posts go first: once its first post has run, the account is
+    // needs_reconnect and scheduling on it is refused (409), as it should be.
+    const leadMs = 10_000 + options.posts * 25;
     const firstDue = Date.now() + leadMs;
-    const due = created.map((id) => ({ id, at: firstDue + Math.floor(random() * options.spreadMs) }));
-    due.sort((a, b) => a.at - b.at);
-    await pool(due, 16, async ({ id, at }) => {
-      await api(
-        "POST",
-        `/v1/posts/${id}/schedule`,
-        { scheduledFor: new Date(Math.max(at, Date.now() + 2000)).toISOString() },
-        key,
-      );
+    const isDoomed = (i: number) => !!doomed && drafts[i]?.accountId === doomed.id;
+    const due = created.map((id, i) => ({
+      id,
+      doomed: isDoomed(i),
+      at: firstDue + Math.floor(random() * options.spreadMs),
+    }));
+    due.sort((a, b) => Number(b.doomed) - Number(a.doomed) || a.at - b.at);
+    const refused: ChaosReport["refusedAtScheduling"] = [];
+    await pool(due, 16, async ({ id, at, doomed: onDeadAccount }) => {
+      try {
+        await api(
+          "POST",
+          `/v1/posts/${id}/schedule`,
+          { scheduledFor: new Date(Math.max(at, Date.now() + 2000)).toISOString() },
+          key,
+        );
+      } catch (err) {
+        if (!(onDeadAccount && err instanceof ApiError && err.message.includes("account.needs_reconnect"))) throw err;
+        refused.push({ id, code: "account.needs_reconnect" });
+      }
     });
+    const scheduled = created.filter((id) => !refused.some((r) => r.id === id));
     const lastDue = firstDue + options.spreadMs;
     log(
-      `${due.length} posts scheduled, due from +${(leadMs / 1000).toFixed(0)} s over ${(options.spreadMs / 1000).toFixed(0)} s`,
+      `${scheduled.length} posts scheduled (${refused.length} refused: account needs reconnecting), due from +${(leadMs / 1000).toFixed(0)} s over ${(options.spreadMs / 1000).toFixed(0)} s`,
     );
 
     // SIGKILL the whole runtime (Node + the DynamoDB Local JVM) mid-window, then restart it.
@@ -262,7 +278,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     let stableSince = 0;
     let lastKey = "";
     for (;;) {
-      posts = await listPosts(api, key);
+      posts = (await listPosts(api, key)).filter((p) => !refused.some((r) => r.id === p.id));
       const counts = tally(posts);
       const openCount = posts.filter((p) => !(FINAL_STATUSES as readonly string[]).includes(p.status)).length;
       const unconfirmed = counts.unconfirmed ?? 0;
@@ -274,8 +290,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       }
       // Final: nothing scheduled or publishing; unconfirmed posts get their re-checks (a few
       // rounds of STUDIO_UNCONFIRMED_RECHECK_MS) before they are reported as unconfirmed.
-      if (openCount === 0 && posts.length >= created.length && (unconfirmed === 0 || Date.now() - stableSince > 30_000))
-        break;
+      if (openCount === 0 && (unconfirmed === 0 || Date.now() - stableSince > 30_000)) break;
       if (Date.now() > deadline) {
         log("settle deadline reached");
         break;
@@ -286,7 +301,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const copiesByCaption = new Map<string, number>();
     for (const g of sims.control.published())
       copiesByCaption.set(g.caption, (copiesByCaption.get(g.caption) ?? 0) + g.count);
-    const outcome = evaluate({ createdIds: created, posts, copiesByCaption, doomedAccountId: doomed?.id });
+    const outcome = evaluate({ createdIds: scheduled, posts, copiesByCaption, doomedAccountId: doomed?.id });
     const queues = await api<{ items: Array<{ queue: string; deadLetters: number }> }>("GET", "/v1/ops/queues");
     const dlq = Object.fromEntries(queues.items.map((q) => [q.queue, q.deadLetters]));
     if (options.kills > 0)
@@ -315,6 +330,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       dlqDepth: Object.values(dlq).reduce((a, b) => a + b, 0),
       queues: queues.items,
       dataDir,
+      refusedAtScheduling: refused,
     };
   } finally {
     await rt.stop().catch(() => undefined);
