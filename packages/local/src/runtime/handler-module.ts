@@ -1,6 +1,7 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { InvokeStore, type InvokeStoreBase } from "@aws/lambda-invoke-store";
+import { InvokeStore, InvokeStoreBase } from "@aws/lambda-invoke-store";
 
 /** The repository root: handler paths in config/jobs.ts are relative to it, as SST reads them. */
 export const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
@@ -102,8 +103,49 @@ let invokeStore: Promise<InvokeStoreBase> | undefined;
  */
 function lambdaInvokeStore(): Promise<InvokeStoreBase> {
   process.env.AWS_LAMBDA_MAX_CONCURRENCY ??= "1000";
-  invokeStore ??= InvokeStore.getInstanceAsync(true).then(withSharedFallback);
+  invokeStore ??= InvokeStore.getInstanceAsync(true).then(ensureMulti).then(withSharedFallback);
   return invokeStore;
+}
+
+type StoreContext = Record<string | symbol, unknown>;
+
+/** Lambda's multi-concurrency store: one AsyncLocalStorage context per invocation. */
+class AlsInvokeStore extends InvokeStoreBase {
+  readonly als = new AsyncLocalStorage<StoreContext>();
+  getContext() {
+    return this.als.getStore();
+  }
+  hasContext() {
+    return this.als.getStore() !== undefined;
+  }
+  get<T>(key: string | symbol) {
+    return this.als.getStore()?.[key] as T | undefined;
+  }
+  set<T>(key: string | symbol, value: T) {
+    if (this.isProtectedKey(key)) throw new Error(`Cannot modify protected Lambda context field: ${String(key)}`);
+    const store = this.als.getStore();
+    if (!store) throw new Error("No context available");
+    store[key] = value;
+  }
+  run<T>(context: StoreContext, fn: () => T): T {
+    return this.als.run(context, fn);
+  }
+}
+
+/**
+ * The package keeps ONE store per process, created by whoever asks first: the AWS SDK does (for
+ * trace ids) as soon as a client runs, usually before AWS_LAMBDA_MAX_CONCURRENCY is set here. It
+ * then is the single-concurrency store, whose `run` overwrites one global context: concurrent
+ * batches clobbered each other's Powertools state (a record reported failed came back as done,
+ * so a publish retry's message was deleted). Install an AsyncLocalStorage store instead; the
+ * global is what Powertools reads on every call.
+ */
+function ensureMulti(store: InvokeStoreBase): InvokeStoreBase {
+  if (store instanceof AlsInvokeStore || "als" in store) return store;
+  const multi = new AlsInvokeStore();
+  globalThis.awslambda = globalThis.awslambda ?? ({} as typeof globalThis.awslambda);
+  globalThis.awslambda.InvokeStore = multi;
+  return multi;
 }
 
 /**
