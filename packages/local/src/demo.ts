@@ -1,3 +1,4 @@
+import { type DemoAccount, type PublishDemoResult, runPublishDemo } from "./demo-publish";
 import type { Runtime } from "./runtime/runtime";
 
 type Print = (line: string) => void;
@@ -10,6 +11,10 @@ export interface DemoContext {
   workspaceId?: string;
   /** Studio account ids by platform, once step "accounts" ran. */
   accounts: Partial<Record<"instagram" | "facebook" | "tiktok", string>>;
+  /** The same accounts with their platform (simulator) ids, for fault injection and counts. */
+  platformAccounts: Partial<Record<"instagram" | "facebook" | "tiktok", DemoAccount>>;
+  /** The publish walk's outcome, once step "publish" ran. */
+  publish?: PublishDemoResult;
 }
 
 export interface DemoStep {
@@ -32,7 +37,7 @@ export async function runDemo(
   steps: DemoStep[] = demoSteps,
 ): Promise<DemoContext> {
   if (!rt.apiUrl) throw new Error("the demo needs the API: it is not served");
-  const ctx: DemoContext = { rt, print, accounts: {} };
+  const ctx: DemoContext = { rt, print, accounts: {}, platformAccounts: {} };
   for (const step of steps) {
     print(`\n── demo: ${step.name}`);
     await step.run(ctx);
@@ -85,13 +90,33 @@ export const demoSteps: DemoStep[] = [
           },
         });
         const id = (res.body as { id?: string } | undefined)?.id;
-        if (res.status === 201 && id) ctx.accounts[platform] = id;
+        if (res.status === 201 && id) {
+          ctx.accounts[platform] = id;
+          ctx.platformAccounts[platform] = { id, externalAccountId: acc.accountId, handle: acc.handle };
+        }
         ctx.print(`POST /v1/accounts (${platform}) → ${res.status}${id ? ` ${id}` : ` ${JSON.stringify(res.body)}`}`);
       }
       const list = await call(ctx, "GET", "/v1/accounts", { token: ctx.apiKey });
       ctx.print(`GET /v1/accounts → ${list.status}`);
       const items = (list.body as { items?: Array<Record<string, unknown>> } | undefined)?.items ?? [];
       for (const a of items) ctx.print(`  ${a.platform} @${a.handle} ${a.status} (${a.id})`);
+    },
+  },
+  {
+    name: "publish (draft → scheduled → published, through SQS and the simulators)",
+    run: async (ctx) => {
+      const sims = ctx.rt.simulators;
+      if (!ctx.apiKey) return ctx.print("  (skipped: no workspace)");
+      if (!sims) return ctx.print("  (skipped: platforms are external)");
+      if (!ctx.rt.pollers.publish) return ctx.print("  (skipped: the publish queue is not polled)");
+      ctx.publish = await runPublishDemo({
+        api: (method, path, opts) => call(ctx, method, path, opts),
+        key: ctx.apiKey,
+        sims,
+        accounts: ctx.platformAccounts,
+        print: ctx.print,
+        dispatcherRuns: () => ctx.rt.scheduler?.fireCounts.publishDispatcher ?? 0,
+      });
     },
   },
   {
