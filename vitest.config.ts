@@ -21,6 +21,9 @@ export default defineConfig({
     ],
   },
   test: {
+    // Connected tests mostly wait on I/O (emulators, simulators, queue delays): more files in
+    // flight than cores keeps the suite short on a 2-core machine.
+    maxWorkers: 4,
     env: { AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: "1", SST_TELEMETRY_DISABLED: "1" },
     projects: [
       {

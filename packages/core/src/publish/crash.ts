@@ -21,21 +21,27 @@ export class InjectedCrash extends Error {
   }
 }
 
-const armed = new Map<CrashPoint, number>();
+interface Armed {
+  point: CrashPoint;
+  /** Only posts with this caption (so concurrent tests do not take each other's crashes). */
+  caption?: string;
+  left: number;
+}
+let armed: Armed[] = [];
 
-/** Makes the next `times` passes through `point` crash (tests). */
-export function armCrash(point: CrashPoint, times = 1) {
-  armed.set(point, (armed.get(point) ?? 0) + times);
+/** Makes the next `times` passes through `point` crash (tests), for one caption or any post. */
+export function armCrash(point: CrashPoint, opts: { caption?: string; times?: number } = {}) {
+  armed.push({ point, caption: opts.caption, left: opts.times ?? 1 });
 }
 
 export function disarmCrashes() {
-  armed.clear();
+  armed = [];
 }
 
-export function crashPoint(point: CrashPoint) {
-  const left = armed.get(point) ?? 0;
-  if (left > 0) {
-    armed.set(point, left - 1);
+export function crashPoint(point: CrashPoint, post?: { caption: string }) {
+  const hit = armed.find((a) => a.point === point && a.left > 0 && (!a.caption || a.caption === post?.caption));
+  if (hit) {
+    hit.left--;
     throw new InjectedCrash(point);
   }
   const rate = Number(process.env.STUDIO_CHAOS_CRASH_RATE ?? 0);

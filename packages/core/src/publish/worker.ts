@@ -56,7 +56,7 @@ export async function handlePublishMessage(msg: PublishMessage, now: () => numbe
     const claimed = await claim(post, now());
     if (!claimed) return ack("lost the claim");
     logger.info("claimed", { ...log, attempt: claimed.attempts, attemptId: claimed.attemptId });
-    crashPoint("after_claim");
+    crashPoint("after_claim", claimed);
     return run(claimed, now);
   }
 
@@ -120,7 +120,7 @@ function step(ctx: FlowContext): Promise<StepResult> {
 async function settle(post: PostItem, result: StepResult, now: () => number): Promise<PublishOutcome> {
   switch (result.kind) {
     case "published": {
-      crashPoint("before_complete");
+      crashPoint("before_complete", post);
       const done = await complete(post, result.externalPostId, now());
       if (done) logger.info("published", { postId: post.id, externalPostId: result.externalPostId });
       return ack(done ? "published" : "lost the attempt before completing");

@@ -1,5 +1,5 @@
 import { armCrash, type CrashPoint, disarmCrashes } from "@studio/core/publish/crash";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestStudio, type TestStudio } from "../testing/studio";
 
 type Platform = "instagram" | "facebook" | "tiktok";
@@ -36,9 +36,9 @@ describe("publishing survives a crash at every step (connected)", () => {
     for (const p of ["instagram", "facebook", "tiktok"] as const) accounts[p] = (await s.connect(key, p)).id;
   });
   afterAll(() => s?.stop());
-  afterEach(() => disarmCrashes());
+  afterAll(() => disarmCrashes());
 
-  it.each(matrix)("%s: crash %s → recovered, exactly one copy", async (platform, point) => {
+  it.concurrent.each(matrix)("%s: crash %s → recovered, exactly one copy", async (platform, point) => {
     const caption = `crash ${platform} ${point}`;
     const media =
       platform === "facebook"
@@ -46,7 +46,7 @@ describe("publishing survives a crash at every step (connected)", () => {
         : platform === "tiktok"
           ? [s.media("video.mp4")]
           : [s.media("image.jpg")];
-    armCrash(point);
+    armCrash(point, { caption });
     const post = await s.schedule(key, accounts[platform] as string, { caption, media });
     const done = await s.waitFinal(key, post.id, 45_000);
     expect(done.status).toBe("published");
@@ -54,13 +54,13 @@ describe("publishing survives a crash at every step (connected)", () => {
     expect(s.copies(caption)).toBe(1);
   });
 
-  it("tiktok: crash between recording the final call and sending it → unconfirmed, never re-sent", async () => {
+  it.concurrent("tiktok: crash between recording the final call and sending it → unconfirmed, never re-sent", async () => {
     // TikTok's init is the irreversible call and, without a publish_id, only the account's recent
     // videos can tell whether it happened — and a video still in moderation is not listed yet.
     // Studio cannot prove the call was never sent, so it does not guess: the post is
     // `unconfirmed` with a reason, re-checked on a slow schedule, and init is not repeated.
     const caption = "crash tiktok before_final_call";
-    armCrash("before_final_call");
+    armCrash("before_final_call", { caption });
     const post = await s.schedule(key, accounts.tiktok as string, { caption, media: [s.media("video.mp4")] });
     const done = await s.waitFinal(key, post.id, 45_000);
     expect(done.status).toBe("unconfirmed");

@@ -1,5 +1,5 @@
 import { db } from "@studio/core/db/service";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestStudio, type TestStudio } from "../testing/studio";
 
 /**
@@ -7,7 +7,8 @@ import { startTestStudio, type TestStudio } from "../testing/studio";
  * media host), asserting the final status, the error code and the number of copies the
  * platform really published (exactly 1 or 0).
  */
-describe("publishing under faults (connected)", () => {
+// Tests run concurrently: every fault is scoped to its test's own account (or media file).
+describe.concurrent("publishing under faults (connected)", () => {
   let s: TestStudio;
   let key: string;
   let n = 0;
@@ -18,7 +19,6 @@ describe("publishing under faults (connected)", () => {
     ({ key } = await s.workspace());
   });
   afterAll(() => s?.stop());
-  beforeEach(() => s.sims.control.clearFaults());
 
   const fault = (spec: Parameters<TestStudio["sims"]["control"]["addFault"]>[0]) => s.sims.control.addFault(spec);
 
@@ -50,7 +50,7 @@ describe("publishing under faults (connected)", () => {
     it("marks the account needs_reconnect only on invalid_grant, and fails its post with that reason", async () => {
       const acct = await s.connect(key, "tiktok");
       fault({ operation: "tiktok.creator_info", type: "token_invalid", accountId: acct.externalAccountId, times: 5 });
-      fault({ operation: "tiktok.refresh", type: "invalid_grant" });
+      fault({ operation: "tiktok.refresh", type: "invalid_grant", accountId: acct.externalAccountId });
       const c = caption("dead token");
       const post = await s.schedule(key, acct.id, { caption: c, media: [s.media("video.mp4")] });
       const done = await s.waitFinal(key, post.id);
@@ -82,7 +82,7 @@ describe("publishing under faults (connected)", () => {
     it("treats a network failure during refresh as transient: retried, account stays active", async () => {
       const acct = await s.connect(key, "tiktok");
       fault({ operation: "tiktok.creator_info", type: "token_expired", accountId: acct.externalAccountId });
-      fault({ operation: "tiktok.refresh", type: "server_error" });
+      fault({ operation: "tiktok.refresh", type: "server_error", accountId: acct.externalAccountId });
       const c = caption("refresh blip");
       const post = await s.schedule(key, acct.id, { caption: c, media: [s.media("video.mp4")] });
       expect((await s.waitFinal(key, post.id)).status).toBe("published");
@@ -206,9 +206,10 @@ describe("publishing under faults (connected)", () => {
 
     it("retries when the media host answers 5xx, then publishes", async () => {
       const acct = await s.connect(key, "instagram");
-      fault({ operation: "media.fetch", type: "server_error", accountId: "image.jpg" });
+      const file = "sized/51200/flaky-host.jpg";
+      fault({ operation: "media.fetch", type: "server_error", accountId: file });
       const c = caption("media 503");
-      const post = await s.schedule(key, acct.id, { caption: c, media: [s.media("image.jpg")] });
+      const post = await s.schedule(key, acct.id, { caption: c, media: [s.media(file)] });
       expect((await s.waitFinal(key, post.id)).status).toBe("published");
       expect(s.copies(c)).toBe(1);
     });

@@ -78,10 +78,10 @@ export class FlowContext {
    */
   async finalCall<T>(fn: (creds: AccountCredentials) => Promise<T>): Promise<T> {
     await this.markFinalCall();
-    crashPoint("before_final_call");
+    crashPoint("before_final_call", this.post);
     try {
       const result = await this.call(fn);
-      crashPoint("after_final_call");
+      crashPoint("after_final_call", this.post);
       return result;
     } catch (err) {
       if (err instanceof InjectedCrash) throw err;

@@ -22,7 +22,7 @@ export async function instagramStep(ctx: FlowContext): Promise<StepResult> {
   if (!ctx.post.containerId) {
     const { containerId } = await ctx.call((c) => ig.createContainer(c, content));
     await ctx.save({ containerId, step: "container_created" });
-    crashPoint("after_container");
+    crashPoint("after_container", ctx.post);
   }
   const containerId = ctx.post.containerId as string;
   const { statusCode, status } = await ctx.call((c) => ig.containerStatus(c, containerId));

@@ -14,7 +14,7 @@ export async function recheckUnconfirmed(post: PostItem, creds: AccountCredentia
   const stay: StepResult = { kind: "wait", delayMs: 0 };
   const notLive = (why: string): StepResult => ({
     kind: "failed",
-    code: (post.retries ?? 0) > RETRY_POLICY.maxRetries ? "post.retries_exhausted" : "post.not_published",
+    code: (post.retries ?? 0) >= RETRY_POLICY.maxRetries ? "post.retries_exhausted" : "post.not_published",
     message: `${why} ${post.lastError?.message ? `Last error: ${post.lastError.message} ` : ""}Reschedule it to try again.`,
   });
   switch (post.platform) {

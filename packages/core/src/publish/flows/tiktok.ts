@@ -68,6 +68,6 @@ export async function tiktokStep(ctx: FlowContext): Promise<StepResult> {
     tt.initVideo(c, { title: ctx.post.caption, videoUrl: video.url, privacyLevel }),
   );
   await ctx.save({ publishId: id, step: "publish_initiated" });
-  crashPoint("after_init");
+  crashPoint("after_init", ctx.post);
   return tiktokStep(ctx); // ask once right away: a short video is often complete already
 }
