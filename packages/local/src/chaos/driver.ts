@@ -49,7 +49,7 @@ export interface ChaosReport extends Outcome {
   durationMs: number;
   kills: Array<{ atMs: number; killedProcesses: string[]; downMs: number; restartReadyMs: number }>;
   faultsFired: Record<string, number>;
-  /** Attempts taken over after their lease expired (a worker crashed, stalled, or the runtime was killed). */
+  /** Attempts resumed after their lease ran out (a retry's backoff, a crashed worker, the SIGKILL). */
   leaseTakeovers: number;
   dlq: Record<string, number>;
   dlqDepth: number;

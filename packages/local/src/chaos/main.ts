@@ -57,7 +57,7 @@ export function summary(r: ChaosReport): string {
       .map(([k, v]) => `${k} ${v}`)
       .join(", ")}`,
     `  failures by code  ${
-      Object.entries(r.failuresByCode)
+      Object.entries(r.failuresByPlatformCode)
         .map(([k, v]) => `${k} ${v}`)
         .join(", ") || "-"
     }`,
@@ -66,7 +66,7 @@ export function summary(r: ChaosReport): string {
     `  faults fired      ${Object.entries(r.faultsFired)
       .map(([k, v]) => `${k} ${v}`)
       .join(", ")}`,
-    `  lease takeovers   ${r.leaseTakeovers} (attempts resumed after a crashed or killed worker)`,
+    `  lease takeovers   ${r.leaseTakeovers} (attempts resumed after their lease ran out: retries, crashes, the kill)`,
     `  SIGKILLs          ${r.kills.map((k) => `at ${s(k.atMs)}: ${k.killedProcesses.join("+")}, down ${s(k.downMs)}, ready again in ${s(k.restartReadyMs)}`).join("; ") || "none"}`,
     `  DLQ depth         ${r.dlqDepth} (${Object.entries(r.dlq)
       .map(([k, v]) => `${k} ${v}`)

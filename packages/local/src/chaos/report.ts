@@ -42,6 +42,8 @@ export interface Outcome {
   byStatus: Record<string, number>;
   byPlatform: Record<string, Record<string, number>>;
   failuresByCode: Record<string, number>;
+  /** Failures by platform and code, e.g. `facebook account.needs_reconnect`. */
+  failuresByPlatformCode: Record<string, number>;
   duplicates: Array<{ postId: string; caption: string; copies: number }>;
   /** Copies on the platform whose caption matches no post Studio created. */
   strayCopies: number;
@@ -81,6 +83,7 @@ export function evaluate(input: {
   const byStatus: Record<string, number> = {};
   const byPlatform: Record<string, Record<string, number>> = {};
   const failuresByCode: Record<string, number> = {};
+  const failuresByPlatformCode: Record<string, number> = {};
   const duplicates: Outcome["duplicates"] = [];
   const notFinal: Outcome["notFinal"] = [];
   const unconfirmed: Outcome["unconfirmed"] = [];
@@ -113,6 +116,8 @@ export function evaluate(input: {
     if (p.status === "failed") {
       const code = p.lastError?.code ?? "(none)";
       failuresByCode[code] = (failuresByCode[code] ?? 0) + 1;
+      const pc = `${p.platform} ${code}`;
+      failuresByPlatformCode[pc] = (failuresByPlatformCode[pc] ?? 0) + 1;
       if (copies > 0) failedButLive.push({ id: p.id, code });
     }
     if (p.status === "unconfirmed")
@@ -163,6 +168,7 @@ export function evaluate(input: {
     byStatus,
     byPlatform,
     failuresByCode,
+    failuresByPlatformCode,
     duplicates,
     strayCopies,
     notFinal,

@@ -1,0 +1,127 @@
+import type { ApiFigure } from "./api-latency";
+
+interface P {
+  n: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+export interface BenchResults {
+  date: string;
+  machine: { cores: number; cpu: string; node: string };
+  api?: ApiFigure[];
+  dispatcher?: {
+    posts: number;
+    dispatcher: { ms: number; postsPerSec: number; sent: number };
+    raw: { ms: number; postsPerSec: number };
+    ratio: number;
+  };
+  delay?: {
+    posts: number;
+    statuses: Record<string, number>;
+    delayMs: P;
+    perPlatform: Record<
+      string,
+      { published: number; delayMs: P; readsPerPost: number; writesPerPost: number; ownWritesPerPost: number }
+    >;
+    dynamo: { sharedPerPost: { reads: number; writes: number } };
+  };
+  burst?: {
+    posts: number;
+    accounts: number;
+    statuses: Record<string, number>;
+    dispatchedBySecondsBeforeMinute: number | null;
+    allPublishedSecondsAfterMinuteStart: number | null;
+    lastPublishedSecondsAfterMinuteEnd: number | null;
+    delayMs: P;
+    publishedPerSecond: number;
+  };
+}
+
+const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const ok = (b: boolean) => (b ? "met" : "**missed**");
+
+/** The results as the markdown table committed in bench/results/latest.md. */
+export function renderMarkdown(r: BenchResults): string {
+  const where = `${r.machine.cores} cores, ${r.machine.cpu}, Node ${r.machine.node}, ${r.date.slice(0, 16).replace("T", " ")} UTC`;
+  const row = (figure: string, value: string, target: string, met: string) =>
+    `| ${figure} | ${value} | ${target} | ${met} | ${r.machine.cores} | ${r.machine.cpu} | ${r.date.slice(0, 10)} |`;
+  const lines = [
+    "# Studio publish pipeline: benchmark",
+    "",
+    `Run: ${where}. Command: \`pnpm bench\`. Local runtime in one process (DynamoDB Local with JVM defaults,`,
+    "fauxqs, platform simulators with raised per-token limits), the real every-minute dispatcher.",
+    "",
+    "| figure | value | target (issue 4) | | cores | CPU | date |",
+    "|---|---|---|---|---|---|---|",
+  ];
+  if (r.delay) {
+    const d = r.delay;
+    lines.push(
+      row(
+        `publish delay, ${d.posts} posts due at the same instant`,
+        `p50 ${s(d.delayMs.p50)}, p99 ${s(d.delayMs.p99)}, max ${s(d.delayMs.max)} (${d.delayMs.n} published)`,
+        "p99 ≤ 2 s",
+        ok(d.delayMs.p99 <= 2000),
+      ),
+    );
+    for (const [p, f] of Object.entries(d.perPlatform))
+      lines.push(
+        row(`  ${p}: publish delay`, `p50 ${s(f.delayMs.p50)}, p99 ${s(f.delayMs.p99)} (${f.published})`, "", ""),
+      );
+    for (const [p, f] of Object.entries(d.perPlatform))
+      lines.push(
+        row(
+          `  ${p}: DynamoDB reads / writes per published post`,
+          `${f.readsPerPost} / ${f.writesPerPost} (own ${f.ownWritesPerPost} writes + ${d.dynamo.sharedPerPost.writes} shared)`,
+          "≤ 6 writes",
+          ok(f.writesPerPost <= 6),
+        ),
+      );
+  }
+  if (r.burst) {
+    const b = r.burst;
+    lines.push(
+      row(
+        `${b.posts} posts due in one minute (${b.accounts} accounts): dispatched`,
+        b.dispatchedBySecondsBeforeMinute === null
+          ? "n/a"
+          : `all sent ${b.dispatchedBySecondsBeforeMinute} s before the minute began`,
+        "within that minute",
+        ok((b.dispatchedBySecondsBeforeMinute ?? -1) >= -60),
+      ),
+      row(
+        `${b.posts} posts due in one minute: published`,
+        `${b.statuses.published ?? 0} published, last ${b.allPublishedSecondsAfterMinuteStart ?? "n/a"} s after the minute began; lateness p50 ${s(b.delayMs.p50)}, p99 ${s(b.delayMs.p99)}; ${b.publishedPerSecond} posts/s`,
+        "",
+        "",
+      ),
+    );
+  }
+  if (r.dispatcher) {
+    const d = r.dispatcher;
+    lines.push(
+      row(
+        `dispatcher throughput (${d.posts} due posts)`,
+        `${d.dispatcher.postsPerSec} posts/s vs raw Query+SendMessageBatch+UpdateItem ${d.raw.postsPerSec} posts/s = ${Math.round(d.ratio * 100)}%`,
+        "≥ 70% of raw",
+        ok(d.ratio >= 0.7),
+      ),
+    );
+  }
+  if (r.api) {
+    for (const f of r.api)
+      lines.push(
+        row(
+          `API ${f.route}`,
+          `p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, ${f.reqPerSec} req/s${f.p99VsBare ? ` (p99 ${f.p99VsBare}× bare, ${Math.round((f.reqPerSecVsBare ?? 0) * 100)}% of its req/s)` : ""}${f.non2xx ? `, ${f.non2xx} non-2xx` : ""}`,
+          f.p99VsBare === undefined ? "" : "p99 ≤ 2× bare",
+          f.p99VsBare === undefined ? "" : ok(f.p99VsBare <= 2),
+        ),
+      );
+  }
+  lines.push("");
+  return lines.join("\n");
+}
