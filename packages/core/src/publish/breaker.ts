@@ -1,4 +1,6 @@
 import { db } from "../db/service";
+import { logger } from "../util/logger";
+import { isConditionalFailure } from "./enqueue";
 
 /**
  * Per-account circuit breaker: after a rate limit, no platform call for that account until
@@ -13,7 +15,8 @@ export async function openBreaker(accountId: string, forMs: number, now: number)
       .set({ breakerUntil: until })
       .where((a, op) => `${op.notExists(a.breakerUntil)} OR ${op.lt(a.breakerUntil, until)}`)
       .go({ response: "none" });
-  } catch {
-    // A later breaker is already set, or the write failed: the retry backoff still applies.
+  } catch (err) {
+    // A later breaker is already set (expected), or the write failed: the backoff still applies.
+    if (!isConditionalFailure(err)) logger.warn("could not open the breaker", { accountId, error: String(err) });
   }
 }

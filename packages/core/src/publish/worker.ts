@@ -100,10 +100,19 @@ async function run(post: PostItem, now: () => number): Promise<PublishOutcome> {
     if (post.status === "unconfirmed") return settle(post, await recheckUnconfirmed(post, creds), now);
     ctx = new FlowContext(post, creds, now);
     const result = await step(ctx);
-    return settle(ctx.post, result, now);
+    await backOffIfBusy(ctx, now);
+    return await settle(ctx.post, result, now);
   } catch (err) {
+    // A rate-limit error opens the breaker itself, for the wait the platform asked for.
+    const rateLimited = err instanceof PlatformError && err.kind === "rate_limited";
+    if (ctx && !rateLimited && !(err instanceof InjectedCrash)) await backOffIfBusy(ctx, now);
     return handleError(ctx?.post ?? post, err, now);
   }
+}
+
+/** Usage at ≥ 90% seen during the attempt: open the account's breaker before anything else moves. */
+async function backOffIfBusy(ctx: FlowContext, now: () => number) {
+  if (ctx.usageBackoffMs) await openBreaker(ctx.post.accountId, ctx.usageBackoffMs, now());
 }
 
 function step(ctx: FlowContext): Promise<StepResult> {

@@ -136,6 +136,23 @@ describe.concurrent("publishing under faults (connected)", () => {
       expect(during.filter((c) => c.operation.startsWith("instagram.container_create"))).toEqual([]);
     });
 
+    it("backs off before 100%: usage headers at 95% open the account's breaker after a success", async () => {
+      const acct = await s.connect(key, "facebook");
+      fault({
+        operation: "facebook.create_post",
+        type: "usage_high",
+        usagePercent: 95,
+        regainMinutes: 0,
+        accountId: acct.externalAccountId,
+      });
+      const c = caption("fb usage 95%");
+      const post = await s.schedule(key, acct.id, { caption: c, media: [] });
+      expect((await s.waitFinal(key, post.id)).status).toBe("published");
+      const { data } = await db().entities.account.get({ id: acct.id }).go();
+      expect(Date.parse(data?.breakerUntil ?? "")).toBeGreaterThan(Date.now());
+      expect(s.copies(c)).toBe(1);
+    });
+
     it("retries a 5xx on the final call (nothing was published) and publishes once", async () => {
       const acct = await s.connect(key, "instagram");
       fault({ operation: "instagram.media_publish", type: "server_error", accountId: acct.externalAccountId });

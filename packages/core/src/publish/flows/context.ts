@@ -1,6 +1,7 @@
 import { freshCredentials } from "../../account/tokens";
+import { adapters, isHighUsage } from "../../platform";
 import { PlatformError } from "../../platform/errors";
-import type { AccountCredentials } from "../../platform/types";
+import type { AccountCredentials, Adapters } from "../../platform/types";
 import type { PostItem } from "../../post/post";
 import { crashPoint, InjectedCrash } from "../crash";
 import { type StepPatch, saveStep } from "../transitions";
@@ -28,12 +29,25 @@ export class LostAttemptError extends Error {
  */
 export class FlowContext {
   private refreshed = false;
+  /** The platform, as seen from this attempt (its usage reports feed the account's breaker). */
+  readonly api: Adapters;
+  /**
+   * Set when the platform reported usage at or above 90% (or a lockout): the account's breaker
+   * opens for this long after the attempt, so Studio backs off *before* hitting 100%.
+   */
+  usageBackoffMs = 0;
 
   constructor(
     public post: PostItem,
     private creds: AccountCredentials,
     readonly now: () => number,
-  ) {}
+  ) {
+    this.api = adapters({
+      onUsage: ({ usage }) => {
+        if (isHighUsage(usage)) this.usageBackoffMs = Math.max(this.usageBackoffMs, usage.regainAccessMs || 60_000);
+      },
+    });
+  }
 
   /**
    * Calls the platform. On an auth error, refreshes the token once (single flight per account)

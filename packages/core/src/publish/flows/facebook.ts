@@ -1,4 +1,3 @@
-import { adapters } from "../../platform";
 import { type FlowContext, matchRemote, type StepResult } from "./context";
 
 /** Checks of the page's recent posts before concluding a lost final call did not take effect. */
@@ -11,7 +10,7 @@ const recheckMs = () => Number(process.env.STUDIO_RECONCILE_RECHECK_MS ?? 5_000)
  * few seconds apart → the call did not take effect, and publishing again is safe.
  */
 export async function facebookStep(ctx: FlowContext): Promise<StepResult> {
-  const fb = adapters().facebook;
+  const fb = ctx.api.facebook;
   if (ctx.post.finalCallAt) {
     const recent = await ctx.call((c) => fb.recentPosts(c, 50));
     const match = matchRemote(recent, ctx.post.caption, ctx.post.finalCallAt);

@@ -1,4 +1,3 @@
-import { adapters } from "../../platform";
 import type { PublishContent } from "../../platform/types";
 import { crashPoint } from "../crash";
 import { type FlowContext, matchRemote, type StepResult } from "./context";
@@ -12,7 +11,7 @@ export const containerPollMs = () => Number(process.env.STUDIO_CONTAINER_POLL_MS
  * PUBLISHED is never published again.
  */
 export async function instagramStep(ctx: FlowContext): Promise<StepResult> {
-  const ig = adapters().instagram;
+  const ig = ctx.api.instagram;
   const content: PublishContent = { caption: ctx.post.caption, media: ctx.post.media };
 
   if (ctx.post.finalCallAt) {
@@ -53,7 +52,7 @@ export async function instagramStep(ctx: FlowContext): Promise<StepResult> {
  * EXPIRED → not live, start over with a new container.
  */
 async function reconcile(ctx: FlowContext): Promise<StepResult | undefined> {
-  const ig = adapters().instagram;
+  const ig = ctx.api.instagram;
   const containerId = ctx.post.containerId;
   if (!containerId) {
     await ctx.save({ step: "reconciled_not_live" }, ["finalCallAt"]);
@@ -72,7 +71,7 @@ async function reconcile(ctx: FlowContext): Promise<StepResult | undefined> {
 }
 
 async function findPublished(ctx: FlowContext): Promise<StepResult> {
-  const recent = await ctx.call((c) => adapters().instagram.recentMedia(c, 50));
+  const recent = await ctx.call((c) => ctx.api.instagram.recentMedia(c, 50));
   const match = matchRemote(recent, ctx.post.caption, ctx.post.finalCallAt);
   if (match) return { kind: "published", externalPostId: match.id };
   return {

@@ -1,4 +1,3 @@
-import { adapters } from "../../platform";
 import { crashPoint } from "../crash";
 import { type FlowContext, matchRemote, type StepResult } from "./context";
 
@@ -14,7 +13,7 @@ const recheckMs = () => Number(process.env.STUDIO_RECONCILE_RECHECK_MS ?? 5_000)
  */
 export async function tiktokStep(ctx: FlowContext): Promise<StepResult> {
   // Re-entered once after init, with publishId set: the poll branch answers.
-  const tt = adapters().tiktok;
+  const tt = ctx.api.tiktok;
   const publishId = ctx.post.publishId;
   if (publishId) {
     const { status, failReason } = await ctx.call((c) => tt.publishStatus(c, publishId));
