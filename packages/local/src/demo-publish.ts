@@ -66,15 +66,16 @@ const SCENARIOS: Scenario[] = [
     media: ["video.mp4"],
   },
   {
-    label: "fb-429",
-    platform: "facebook",
+    // TikTok's 429 carries Retry-After and no usage headers: the retry waits exactly what the
+    // platform asked. (A Graph 429 reports usage at 100%, which holds the account's breaker for
+    // the platform's regain estimate, a minute or more: too long for a demo.)
+    label: "tt-429",
+    platform: "tiktok",
     scenario: "429 + Retry-After → retried",
-    account: { handle: "demo_facebook_busy" },
+    account: { handle: "demo_tiktok_busy" },
     caption: "Weekend opening hours",
-    media: [],
-    faults: (accountId) => [
-      { operation: "facebook.create_post", type: "rate_limit", retryAfterSec: 2, accountId, times: 1 },
-    ],
+    media: ["video.mp4"],
+    faults: (accountId) => [{ operation: "tiktok.init", type: "rate_limit", retryAfterSec: 2, accountId, times: 1 }],
   },
   {
     label: "tt-refresh",
@@ -275,7 +276,7 @@ export async function runPublishDemo(input: PublishDemoInput): Promise<PublishDe
   print("");
   for (const line of table(rows)) print(line);
   print(
-    "  delay = publishedAt − scheduledFor. Facebook is one call; Instagram and TikTok process the media first and Studio polls them every 2 s; fb-429 waited out its Retry-After.",
+    "  delay = publishedAt − scheduledFor. Facebook is one call; Instagram and TikTok process the media first and Studio polls them every 2 s; tt-429 waited out its Retry-After.",
   );
   print("");
   explain(rows, print, { before: expiringBefore, after: await accountExpiry(api, key, accounts.get(expiring)?.id) });
@@ -357,8 +358,8 @@ function explain(rows: DemoRow[], print: (l: string) => void, expiry: { before: 
       }, [])
       .map(([c, n]) => (n > 1 ? `${c} ×${n}` : c))
       .join(" → ");
-  const limited = rows.find((r) => r.label === "fb-429");
-  if (limited) print(`  fb-429 calls:      ${seq(limited.calls)}`);
+  const limited = rows.find((r) => r.label === "tt-429");
+  if (limited) print(`  tt-429 calls:      ${seq(limited.calls)}`);
   const refreshed = rows.find((r) => r.label === "tt-refresh");
   if (refreshed) {
     print(`  tt-refresh calls:  ${seq(refreshed.calls)}`);

@@ -36,10 +36,10 @@ describe("the demo (connected)", () => {
     expect(ctx.publish?.settled).toBe(true);
     expect(rows.map((r) => r.platform).sort()).toEqual([
       "facebook",
-      "facebook",
       "instagram",
       "instagram",
       "instagram",
+      "tiktok",
       "tiktok",
       "tiktok",
     ]);
@@ -57,15 +57,16 @@ describe("the demo (connected)", () => {
       "ig-reel",
       "fb-photo",
       "tt-video",
-      "fb-429",
+      "tt-429",
       "tt-refresh",
     ]);
   });
 
   it("retries the rate-limited post after the 429 and publishes it once", () => {
-    const r = row("fb-429");
+    const r = row("tt-429");
     expect(r).toMatchObject({ status: "published", copies: 1 });
-    expect(r.calls).toEqual(["facebook.create_post[rate_limit]", "facebook.create_post"]);
+    const inits = r.calls.filter((c) => c.startsWith("tiktok.init"));
+    expect(inits).toEqual(["tiktok.init[rate_limit]", "tiktok.init"]);
     // Retry-After was 2 s: the retry did not come sooner.
     expect(r.delayMs).toBeGreaterThanOrEqual(2_000);
   });
