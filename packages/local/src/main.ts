@@ -12,6 +12,8 @@ import { type Runtime, startRuntime } from "./runtime/runtime";
  */
 async function main() {
   const { values } = parseArgs({
+    // `pnpm start -- --exit` passes a literal `--` through: ignore it.
+    args: process.argv.slice(2).filter((a) => a !== "--"),
     options: {
       demo: { type: "boolean", default: false },
       exit: { type: "boolean", default: false },

@@ -70,6 +70,8 @@ export function takeover(post: PostItem, now: number): Promise<PostItem | undefi
     const { data } = await db()
       .entities.post.patch({ id: post.id })
       .set({
+        // A takeover is a new attempt (a retry after backoff, or a dead worker's post resumed).
+        attempts: post.attempts + 1,
         attemptId: randomUUID(),
         leaseShard: shardOf(post.id),
         leaseUntil: iso(now + leaseMs()),

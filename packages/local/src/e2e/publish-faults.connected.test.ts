@@ -104,7 +104,7 @@ describe.concurrent("publishing under faults (connected)", () => {
       const c = caption("fb 429");
       const post = await s.schedule(key, acct.id, { caption: c, media: [] });
       const done = await s.waitFinal(key, post.id);
-      expect(done).toMatchObject({ status: "published", lastError: null });
+      expect(done).toMatchObject({ status: "published", lastError: null, attempts: 2 });
       expect(s.copies(c)).toBe(1);
     });
 
