@@ -1,4 +1,6 @@
+import { type DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import autocannon from "autocannon";
+import { percentiles } from "../chaos/report";
 
 export interface ApiFigure {
   route: string;
@@ -42,5 +44,38 @@ export async function measure(opts: {
     requests: result.requests.total,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
+  };
+}
+
+/**
+ * The floor under the API's figures: the same GetItem a `GET /v1/posts/{id}` makes, sent
+ * straight to DynamoDB Local by `concurrency` loops for `seconds`.
+ */
+export async function measureRawGet(
+  client: DynamoDBDocumentClient,
+  params: Record<string, unknown>,
+  seconds: number,
+  concurrency: number,
+): Promise<ApiFigure> {
+  const latencies: number[] = [];
+  const until = performance.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < until) {
+        const t = performance.now();
+        await client.send(new GetCommand(params as never));
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const p = percentiles(latencies);
+  return {
+    route: `DynamoDB Local GetItem, direct (${concurrency} in flight)`,
+    p50Ms: Math.round(p.p50),
+    p99Ms: Math.round(p.p99),
+    reqPerSec: Math.round(latencies.length / seconds),
+    requests: latencies.length,
+    non2xx: 0,
+    errors: 0,
   };
 }
