@@ -190,19 +190,41 @@ async function saveTokens(account: AccountItem, lockId: string, tokens: TokenSet
   if (tokens.refreshToken) set.refreshTokenEnc = encryptSecret(tokens.refreshToken, account.id);
   if (tokens.expiresAt) set.expiresAt = tokens.expiresAt;
   if (tokens.refreshExpiresAt) set.refreshExpiresAt = tokens.refreshExpiresAt;
-  const { data } = await db()
-    .entities.account.patch({ id: account.id })
-    .set(set)
-    .remove(["refreshLockId", "refreshLockUntil"])
-    .where((a, op) => `${op.eq(a.refreshLockId, lockId)} AND ${op.eq(a.tokenVersion, account.tokenVersion)}`)
-    .go({ response: "all_new" });
-  return data as AccountItem;
+  // Conditional on the token version only (not on still holding the lock): a rotated refresh
+  // token from the platform must be kept even if our lock has just expired. Retried on
+  // transient failures — losing it would leave only a dead refresh token.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { data } = await db()
+        .entities.account.patch({ id: account.id })
+        .set(set)
+        .remove(["refreshLockId", "refreshLockUntil"])
+        .where((a, op) => op.eq(a.tokenVersion, account.tokenVersion))
+        .go({ response: "all_new" });
+      return data as AccountItem;
+    } catch (err) {
+      if (isConditionalFailure(err) || attempt >= 4) throw err;
+      logger.warn("saving refreshed tokens failed; retrying", { accountId: account.id, lockId, attempt });
+      await sleep(100 * 2 ** attempt);
+    }
+  }
 }
 
-export async function markNeedsReconnect(account: Pick<AccountItem, "id">, reason: string) {
-  await db()
-    .entities.account.patch({ id: account.id })
-    .set({ status: "needs_reconnect", statusReason: reason, updatedAt: new Date().toISOString() })
-    .go({ response: "none" });
-  logger.warn("account needs reconnect", { accountId: account.id, reason });
+/**
+ * Marks the account `needs_reconnect`. With `tokenVersion`, only if the tokens are still the
+ * ones that failed: a reconnect the user made meanwhile is not undone.
+ */
+export async function markNeedsReconnect(account: Pick<AccountItem, "id"> & { tokenVersion?: number }, reason: string) {
+  try {
+    const patch = db()
+      .entities.account.patch({ id: account.id })
+      .set({ status: "needs_reconnect", statusReason: reason, updatedAt: new Date().toISOString() });
+    const version = account.tokenVersion;
+    await (version === undefined ? patch : patch.where((a, op) => op.eq(a.tokenVersion, version))).go({
+      response: "none",
+    });
+    logger.warn("account needs reconnect", { accountId: account.id, reason });
+  } catch (err) {
+    if (!isConditionalFailure(err)) throw err;
+  }
 }

@@ -52,6 +52,16 @@ describe("classifyGraphError", () => {
     ],
     ["refresh 5xx", ig({ refresh: true }), 502, undefined, "retryable", "platform.unavailable"],
     [
+      "refresh 404: not a verdict on the token",
+      ig({ refresh: true }),
+      404,
+      undefined,
+      "retryable",
+      "platform.unavailable",
+    ],
+    ["refresh 400 validation code", ig({ refresh: true }), 400, { code: 100 }, "retryable", "platform.unavailable"],
+    ["refresh 429 without a body", ig({ refresh: true }), 429, undefined, "rate_limited", "platform.rate_limited"],
+    [
       "refresh transient",
       ig({ refresh: true }),
       500,

@@ -231,7 +231,16 @@ export function classifyGraphError(
         ...base,
         retryAfterMs: waitFromHeaders(headers, DEFAULT_BACKOFF.rateLimited),
       });
-    return make(ctx, "reconnect", "account.needs_reconnect", `the token cannot be refreshed: ${msg}`, base);
+    if (httpStatus === 429)
+      return make(ctx, "rate_limited", "platform.rate_limited", msg, {
+        ...base,
+        retryAfterMs: waitFromHeaders(headers, DEFAULT_BACKOFF.rateLimited),
+      });
+    // Only a token the platform calls dead (190 / OAuthException / 401) means reconnect; any
+    // other refusal of the refresh call (404, a validation code) is retried, not a verdict.
+    if (code === 190 || error?.type === "OAuthException" || httpStatus === 401)
+      return make(ctx, "reconnect", "account.needs_reconnect", `the token cannot be refreshed: ${msg}`, base);
+    return make(ctx, "retryable", "platform.unavailable", `token refresh failed: ${msg}`, base);
   }
 
   // Action blocked: seen on posts that went live anyway (platforms.md).

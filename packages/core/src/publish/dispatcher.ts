@@ -50,46 +50,49 @@ export async function dispatch(opts: { now?: () => number; budgetMs?: number } =
   };
   const horizon = `${new Date(started + lookaheadMs()).toISOString()}~`;
 
-  await Promise.all(
-    allShards().map(async (shard) => {
-      let cursor: string | null = null;
-      do {
-        if (now() > deadline) {
-          stats.complete = false;
-          return;
-        }
-        const page: { data: PostItem[]; cursor: string | null } = await db()
-          .entities.post.query.due({ dueShard: shard })
-          .lte({ dueAt: horizon })
-          .go({ cursor, limit: PAGE });
-        stats.pages++;
-        cursor = page.cursor;
-        await sendDue(page.data, now(), stats);
-      } while (cursor);
-    }),
-  );
-
-  await Promise.all(
-    allShards().map(async (shard) => {
-      let cursor: string | null = null;
-      do {
-        if (now() > deadline) {
-          stats.complete = false;
-          return;
-        }
-        const page: { data: PostItem[]; cursor: string | null } = await db()
-          .entities.post.query.lease({ leaseShard: shard })
-          .lt({ leaseUntil: new Date(now()).toISOString() })
-          .go({ cursor, limit: PAGE });
-        cursor = page.cursor;
-        stats.expiredLeases += page.data.length;
-        await sendMessages(
-          "publish",
-          page.data.map((p) => ({ body: { kind: "reconcile", postId: p.id, attemptId: p.attemptId } })),
-        );
-      } while (cursor);
-    }),
-  );
+  // The due reads and the lease sweep run side by side, so a large backlog of due posts never
+  // starves the sweep of stuck ones (each pages until done or out of budget).
+  await Promise.all([
+    Promise.all(
+      allShards().map(async (shard) => {
+        let cursor: string | null = null;
+        do {
+          if (now() > deadline) {
+            stats.complete = false;
+            return;
+          }
+          const page: { data: PostItem[]; cursor: string | null } = await db()
+            .entities.post.query.due({ dueShard: shard })
+            .lte({ dueAt: horizon })
+            .go({ cursor, limit: PAGE });
+          stats.pages++;
+          cursor = page.cursor;
+          await sendDue(page.data, now(), stats);
+        } while (cursor);
+      }),
+    ),
+    Promise.all(
+      allShards().map(async (shard) => {
+        let cursor: string | null = null;
+        do {
+          if (now() > deadline) {
+            stats.complete = false;
+            return;
+          }
+          const page: { data: PostItem[]; cursor: string | null } = await db()
+            .entities.post.query.lease({ leaseShard: shard })
+            .lt({ leaseUntil: new Date(now()).toISOString() })
+            .go({ cursor, limit: PAGE });
+          cursor = page.cursor;
+          stats.expiredLeases += page.data.length;
+          await sendMessages(
+            "publish",
+            page.data.map((p) => ({ body: { kind: "reconcile", postId: p.id, attemptId: p.attemptId } })),
+          );
+        } while (cursor);
+      }),
+    ),
+  ]);
 
   stats.durationMs = now() - started;
   return stats;

@@ -111,7 +111,16 @@ export function saveStep(
   post: PostItem,
   patch: StepPatch,
   now: number,
-  opts: { leaseUntilMs?: number; remove?: Array<"containerId" | "publishId" | "finalCallAt"> } = {},
+  opts: {
+    leaseUntilMs?: number;
+    remove?: Array<"containerId" | "publishId" | "finalCallAt">;
+    /**
+     * Guards the irreversible call: `null` = only if no final call is recorded (so two copies of
+     * one message cannot both send it); a string = only if that is still the recorded one (so
+     * clearing it cannot erase another copy's fresh marker).
+     */
+    expectFinalCallAt?: string | null;
+  } = {},
 ): Promise<PostItem | undefined> {
   return conditional(async () => {
     let q = db()
@@ -124,7 +133,12 @@ export function saveStep(
       });
     if (opts.remove?.length) q = q.remove(opts.remove) as typeof q;
     const { data } = await q
-      .where((a, op) => `${op.eq(a.status, "publishing")} AND ${op.eq(a.attemptId, post.attemptId as string)}`)
+      .where((a, op) => {
+        const held = `${op.eq(a.status, "publishing")} AND ${op.eq(a.attemptId, post.attemptId as string)}`;
+        if (opts.expectFinalCallAt === undefined) return held;
+        if (opts.expectFinalCallAt === null) return `${held} AND ${op.notExists(a.finalCallAt)}`;
+        return `${held} AND ${op.eq(a.finalCallAt, opts.expectFinalCallAt)}`;
+      })
       .go({ response: "all_new" });
     return data as PostItem;
   });

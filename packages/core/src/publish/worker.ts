@@ -1,5 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { freshCredentials, ReconnectRequiredError, TokenRefreshPendingError } from "../account/tokens";
+import {
+  freshCredentials,
+  markNeedsReconnect,
+  ReconnectRequiredError,
+  TokenRefreshPendingError,
+} from "../account/tokens";
 import { db } from "../db/service";
 import { checkMedia } from "../media/check";
 import { PlatformError } from "../platform/errors";
@@ -91,13 +96,13 @@ async function run(post: PostItem, now: () => number): Promise<PublishOutcome> {
   try {
     const { account, creds } = await freshCredentials(post.accountId);
     if (account.breakerUntil && Date.parse(account.breakerUntil) > now()) {
-      return wait(post, Date.parse(account.breakerUntil) - now(), now, "account breaker open");
+      return await wait(post, Date.parse(account.breakerUntil) - now(), now, "account breaker open");
     }
     if (post.step === "claimed" && !post.finalCallAt) {
       const media = await checkMedia(post.platform, post.media);
-      if (!media.ok) return settle(post, { kind: "failed", code: media.code, message: media.message }, now);
+      if (!media.ok) return await settle(post, { kind: "failed", code: media.code, message: media.message }, now);
     }
-    if (post.status === "unconfirmed") return settle(post, await recheckUnconfirmed(post, creds), now);
+    if (post.status === "unconfirmed") return await settle(post, await recheckUnconfirmed(post, creds), now);
     ctx = new FlowContext(post, creds, now);
     const result = await step(ctx);
     await backOffIfBusy(ctx, now);
@@ -140,7 +145,8 @@ async function settle(post: PostItem, result: StepResult, now: () => number): Pr
       return ack(done ? `failed: ${result.code}` : "lost the attempt before failing");
     }
     case "unconfirmed": {
-      const started = Date.parse(post.finalCallAt ?? post.updatedAt);
+      // Re-checks end RECONCILE_FOR_MS after the post's time (not `updatedAt`, which every write moves).
+      const started = Date.parse(post.finalCallAt ?? post.scheduledFor ?? post.createdAt);
       const attempts = post.reconcileAttempts ?? 0;
       const next = Math.min(3600_000, recheckBaseMs() * 2 ** attempts);
       const nextCheck = now() + next - started < RECONCILE_FOR_MS ? now() + next : undefined;
@@ -184,18 +190,20 @@ async function wait(post: PostItem, delayMs: number, now: () => number, note: st
 async function handleError(post: PostItem, err: unknown, now: () => number): Promise<PublishOutcome> {
   if (err instanceof InjectedCrash) throw err; // a dead worker does nothing more
   if (err instanceof LostAttemptError) return ack("attempt taken over by another worker");
+  // Once the final call may have happened, no error proves the post is not live: a refusal of a
+  // later question (status, recent posts) leaves the outcome unknown, never `failed`.
+  const mayBeLive = Boolean(post.finalCallAt || post.publishId || post.status === "unconfirmed");
+  const verdict = mayBeLive ? ("unconfirmed" as const) : ("failed" as const);
   if (err instanceof ReconnectRequiredError) {
-    if (post.finalCallAt) {
-      return settle(post, { kind: "unconfirmed", code: "account.needs_reconnect", message: err.reason }, now);
-    }
-    return settle(post, { kind: "failed", code: "account.needs_reconnect", message: err.reason }, now);
+    return settle(post, { kind: verdict, code: "account.needs_reconnect", message: err.reason }, now);
   }
   if (err instanceof PlatformError) {
-    if (err.kind === "permanent")
-      return settle(post, { kind: "failed", code: err.code, message: userMessage(err) }, now);
     if (err.kind === "reconnect") {
-      return settle(post, { kind: "failed", code: "account.needs_reconnect", message: userMessage(err) }, now);
+      await markNeedsReconnect({ id: post.accountId }, userMessage(err));
+      return settle(post, { kind: verdict, code: "account.needs_reconnect", message: userMessage(err) }, now);
     }
+    if (err.kind === "permanent")
+      return settle(post, { kind: verdict, code: err.code, message: userMessage(err) }, now);
     if (err.kind === "unknown_outcome" && post.finalCallAt) {
       // The final call may have taken effect: never repeat it; ask the platform shortly. It
       // still counts as a retry, so a platform that always fails this way ends, too.
@@ -231,6 +239,11 @@ async function retry(
   retryAfterMs: number | undefined,
   now: () => number,
 ): Promise<PublishOutcome> {
+  if (post.status === "unconfirmed") {
+    // A re-check that failed: back on the slow schedule (it advances and ends), not a fast loop.
+    const last = post.lastError ?? { code, message };
+    return settle(post, { kind: "unconfirmed", code: last.code ?? code, message: last.message ?? message }, now);
+  }
   const retries = (post.retries ?? 0) + 1;
   if (retries > RETRY_POLICY.maxRetries) {
     if (post.finalCallAt) {

@@ -1,4 +1,5 @@
 import { freshCredentials } from "../../account/tokens";
+import { db } from "../../db/service";
 import { adapters, isHighUsage } from "../../platform";
 import { PlatformError } from "../../platform/errors";
 import type { AccountCredentials, Adapters } from "../../platform/types";
@@ -71,7 +72,9 @@ export class FlowContext {
 
   /** Persists a handle before the next step; throws LostAttemptError if the attempt was lost. */
   async save(patch: StepPatch, remove?: Array<"containerId" | "publishId" | "finalCallAt">): Promise<PostItem> {
-    const next = await saveStep(this.post, patch, this.now(), { remove });
+    // Clearing the final-call marker only clears the one this attempt read.
+    const expectFinalCallAt = remove?.includes("finalCallAt") ? this.post.finalCallAt : undefined;
+    const next = await saveStep(this.post, patch, this.now(), { remove, expectFinalCallAt });
     if (!next) throw new LostAttemptError(this.post.id);
     this.post = next;
     return next;
@@ -81,8 +84,13 @@ export class FlowContext {
    * Records that the irreversible call is about to be sent. From here on the post may be live:
    * a crash, timeout or lost answer is reconciled with the platform, never repeated blindly.
    */
-  markFinalCall(): Promise<PostItem> {
-    return this.save({ finalCallAt: new Date(this.now()).toISOString(), step: "final_call" });
+  async markFinalCall(): Promise<PostItem> {
+    // Conditional on no marker: of two copies of one message, only one may send the call.
+    const patch = { finalCallAt: new Date(this.now()).toISOString(), step: "final_call" };
+    const next = await saveStep(this.post, patch, this.now(), { expectFinalCallAt: null });
+    if (!next) throw new LostAttemptError(this.post.id);
+    this.post = next;
+    return next;
   }
 
   /**
@@ -107,12 +115,34 @@ export class FlowContext {
   }
 }
 
-/** Matches a post found on the platform to ours: same caption, created after our final call (with clock slack). */
-export function matchRemote<T extends { caption: string; createdAt: string }>(
+/** Clock slack between Studio's `finalCallAt` and the platform's creation time. */
+const MATCH_SLACK_MS = 60_000;
+
+/**
+ * Finds our post among the platform's recent ones: same caption, created no earlier than our
+ * final call (minus clock slack), and not already the remote id of another Studio post of the
+ * account (two posts with one caption must not both claim the same live post).
+ */
+export async function findOurs<T extends { id: string; caption: string; createdAt: string }>(
   candidates: T[],
-  caption: string,
-  finalCallAt: string | undefined,
-): T | undefined {
-  const after = finalCallAt ? Date.parse(finalCallAt) - 5 * 60_000 : 0;
-  return candidates.find((c) => c.caption === caption && Date.parse(c.createdAt) >= after);
+  post: Pick<PostItem, "id" | "accountId" | "caption" | "finalCallAt" | "scheduledFor" | "createdAt">,
+): Promise<T | undefined> {
+  const since = Date.parse(post.finalCallAt ?? post.scheduledFor ?? post.createdAt) - MATCH_SLACK_MS;
+  const fits = candidates.filter((c) => c.caption === post.caption && Date.parse(c.createdAt) >= since);
+  if (!fits.length) return undefined;
+  const owned = await remoteIdsOfOtherPosts(post);
+  return fits.find((c) => !owned.has(c.id));
+}
+
+/** External ids of the account's other posts around this one's time (gsi2: byAccount). */
+async function remoteIdsOfOtherPosts(post: Pick<PostItem, "id" | "accountId" | "scheduledFor" | "createdAt">) {
+  const at = Date.parse(post.scheduledFor ?? post.createdAt);
+  const { data } = await db()
+    .entities.post.query.byAccount({ accountId: post.accountId })
+    .between(
+      { calendarAt: new Date(at - 86_400_000).toISOString() },
+      { calendarAt: new Date(at + 86_400_000).toISOString() },
+    )
+    .go({ pages: "all" });
+  return new Set(data.filter((p) => p.id !== post.id && p.externalPostId).map((p) => p.externalPostId as string));
 }

@@ -1,6 +1,6 @@
 import type { PublishContent } from "../../platform/types";
 import { crashPoint } from "../crash";
-import { type FlowContext, matchRemote, type StepResult } from "./context";
+import { type FlowContext, findOurs, type StepResult } from "./context";
 
 /** Poll delay while a container is processing. */
 export const containerPollMs = () => Number(process.env.STUDIO_CONTAINER_POLL_MS ?? 2_000);
@@ -72,7 +72,7 @@ async function reconcile(ctx: FlowContext): Promise<StepResult | undefined> {
 
 async function findPublished(ctx: FlowContext): Promise<StepResult> {
   const recent = await ctx.call((c) => ctx.api.instagram.recentMedia(c, 50));
-  const match = matchRemote(recent, ctx.post.caption, ctx.post.finalCallAt);
+  const match = await findOurs(recent, ctx.post);
   if (match) return { kind: "published", externalPostId: match.id };
   return {
     kind: "unconfirmed",

@@ -2,7 +2,7 @@ import { adapters } from "../../platform";
 import type { AccountCredentials } from "../../platform/types";
 import type { PostItem } from "../../post/post";
 import { RETRY_POLICY } from "../backoff";
-import { matchRemote, type StepResult } from "./context";
+import { findOurs, type StepResult } from "./context";
 
 /**
  * Re-checks an `unconfirmed` post: only asks the platform, never writes a handle, never sends
@@ -22,14 +22,14 @@ export async function recheckUnconfirmed(post: PostItem, creds: AccountCredentia
       if (!post.containerId) return notLive("Instagram never received the post.");
       const { statusCode } = await a.instagram.containerStatus(creds, post.containerId);
       if (statusCode === "PUBLISHED") {
-        const match = matchRemote(await a.instagram.recentMedia(creds, 50), post.caption, post.finalCallAt);
+        const match = await findOurs(await a.instagram.recentMedia(creds, 50), post);
         return match ? { kind: "published", externalPostId: match.id } : stay;
       }
       if (statusCode === "IN_PROGRESS") return stay;
       return notLive("Instagram confirms the post was not published.");
     }
     case "facebook": {
-      const match = matchRemote(await a.facebook.recentPosts(creds, 50), post.caption, post.finalCallAt);
+      const match = await findOurs(await a.facebook.recentPosts(creds, 50), post);
       return match ? { kind: "published", externalPostId: match.id } : notLive("The post is not on the Facebook page.");
     }
     case "tiktok": {
@@ -37,9 +37,11 @@ export async function recheckUnconfirmed(post: PostItem, creds: AccountCredentia
         const { status, failReason } = await a.tiktok.publishStatus(creds, post.publishId);
         if (status === "PUBLISH_COMPLETE") return { kind: "published", externalPostId: post.publishId };
         if (status === "FAILED") return notLive(`TikTok could not publish the video (${failReason ?? "no reason"}).`);
+        if (status === "SEND_TO_USER_INBOX")
+          return notLive("TikTok put the video in the creator's inbox instead of posting it.");
         return stay;
       }
-      const match = matchRemote(await a.tiktok.recentVideos(creds, 20), post.caption, post.finalCallAt);
+      const match = await findOurs(await a.tiktok.recentVideos(creds, 20), post);
       return match ? { kind: "published", externalPostId: match.id } : stay;
     }
   }

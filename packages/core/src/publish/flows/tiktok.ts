@@ -1,5 +1,5 @@
 import { crashPoint } from "../crash";
-import { type FlowContext, matchRemote, type StepResult } from "./context";
+import { type FlowContext, findOurs, type StepResult } from "./context";
 
 export const publishPollMs = () => Number(process.env.STUDIO_PUBLISH_POLL_MS ?? 2_000);
 const ABSENCE_CHECKS = 3;
@@ -42,7 +42,7 @@ export async function tiktokStep(ctx: FlowContext): Promise<StepResult> {
   }
   if (ctx.post.finalCallAt) {
     const recent = await ctx.call((c) => tt.recentVideos(c, 20));
-    const match = matchRemote(recent, ctx.post.caption, ctx.post.finalCallAt);
+    const match = await findOurs(recent, ctx.post);
     if (match) return { kind: "published", externalPostId: match.id };
     const checks = (ctx.post.reconcileAttempts ?? 0) + 1;
     if (checks < ABSENCE_CHECKS) {
