@@ -17,7 +17,6 @@ const matrix: Array<[Platform, CrashPoint]> = [
   ["instagram", "after_final_call"],
   ["instagram", "before_complete"],
   ["facebook", "after_claim"],
-  ["facebook", "before_final_call"],
   ["facebook", "after_final_call"],
   ["facebook", "before_complete"],
   ["tiktok", "after_claim"],
@@ -52,6 +51,18 @@ describe("publishing survives a crash at every step (connected)", () => {
     expect(done.status).toBe("published");
     expect(done.externalPostId).toBeTruthy();
     expect(s.copies(caption)).toBe(1);
+  });
+
+  it.concurrent("facebook: crash between recording the final call and sending it → checked, unconfirmed, then failed; never sent twice", async () => {
+    // Indistinguishable from a call whose answer was lost: Studio never sends a second call on
+    // a quick absence (a video is listed only once processed). The slow re-check, still not
+    // finding the post, settles it failed with a reason, and the user can reschedule.
+    const caption = "crash facebook before_final_call";
+    armCrash("before_final_call", { caption });
+    const post = await s.schedule(key, accounts.facebook as string, { caption, media: [s.media("image.jpg")] });
+    const done = await s.waitFor(key, post.id, (p) => p.status === "failed", 45_000);
+    expect(done.lastError?.code).toBe("post.not_published");
+    expect(s.copies(caption)).toBe(0);
   });
 
   it.concurrent("tiktok: crash between recording the final call and sending it → unconfirmed, never re-sent", async () => {
