@@ -4,7 +4,7 @@
  *
  *   pnpm ops queues                                  queues with visible / in flight / delayed / DLQ depth
  *   pnpm ops peek <queue> [--limit 20]               dead letters with first and last failure reason
- *   pnpm ops replay <queue> [--limit 100] [--dry-run] [--filter postId=…|kind=publish]
+ *   pnpm ops replay <queue> [--limit 100] [--dry-run] [--filter postId=…]
  *
  * Reads STUDIO_API_URL (default http://localhost:$STUDIO_PORT) and STUDIO_ADMIN_TOKEN.
  */
@@ -39,15 +39,15 @@ async function call(method: string, path: string, body?: unknown) {
   return json;
 }
 
-function parseFilter(items: string[] | undefined): Record<string, string> | undefined {
-  if (!items?.length) return undefined;
-  return Object.fromEntries(
-    items.map((f) => {
-      const [k, ...v] = f.split("=");
-      if (!k || !v.length) throw new Error(`--filter wants key=value, got "${f}"`);
-      return [k, v.join("=")];
-    }),
-  );
+/** `--filter postId=…`: the replay API filters dead letters by post id. */
+function parseFilter(items: string[] | undefined): { postId?: string } {
+  const out: { postId?: string } = {};
+  for (const f of items ?? []) {
+    const [k, ...v] = f.split("=");
+    if (k !== "postId" || !v.length) throw new Error(`--filter supports postId=<id>, got "${f}"`);
+    out.postId = v.join("=");
+  }
+  return out;
 }
 
 async function main() {
@@ -72,7 +72,7 @@ async function main() {
       const filter = parseFilter(values.filter);
       const dryRun = values["dry-run"];
       if (dryRun) {
-        const out = await call("POST", `/v1/ops/dlq/${queue}/replay`, { limit: total, dryRun, filter });
+        const out = await call("POST", `/v1/ops/dlq/${queue}/replay`, { limit: total, dryRun, ...filter });
         console.log(`dry run: ${out.replayed} would be replayed, ${out.skipped} skipped by the filter`);
         return;
       }
@@ -83,7 +83,7 @@ async function main() {
       while (replayed < total) {
         const out = (await call("POST", `/v1/ops/dlq/${queue}/replay`, {
           limit: Math.min(10, total - replayed),
-          filter,
+          ...filter,
         })) as { replayed: number; skipped: number };
         replayed += out.replayed;
         skipped = out.skipped;
@@ -96,7 +96,9 @@ async function main() {
       return;
     }
     default:
-      console.log("usage: pnpm ops <queues | peek <queue> | replay <queue> [--limit N] [--dry-run] [--filter k=v]>");
+      console.log(
+        "usage: pnpm ops <queues | peek <queue> | replay <queue> [--limit N] [--dry-run] [--filter postId=…]>",
+      );
       process.exitCode = command ? 2 : 0;
   }
 }
