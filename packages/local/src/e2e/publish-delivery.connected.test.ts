@@ -1,4 +1,6 @@
+import { execFile } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
+import { promisify } from "node:util";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   DeleteMessageCommand,
@@ -18,6 +20,8 @@ import { startTestStudio, type TestStudio } from "../testing/studio";
  * replay, and the table or the queue failing under the pipeline. Nothing is published twice,
  * nothing is lost.
  */
+const run = promisify(execFile);
+
 describe("publishing: duplicates, overlapping dispatchers, DLQ replay, database and queue failures (connected)", () => {
   let s: TestStudio;
   let key: string;
@@ -165,6 +169,27 @@ describe("publishing: duplicates, overlapping dispatchers, DLQ replay, database 
     } finally {
       setDynamo(undefined);
     }
+  });
+
+  it("the operator CLI lists queue depths and replays dead letters of one post", async () => {
+    const post = await s.schedule(key, fb, { caption: "cli replay", media: [] });
+    await s.waitFinal(key, post.id);
+    await send(publishQueue().dlqUrl, { kind: "publish", postId: post.id, version: 1 });
+    await send(publishQueue().dlqUrl, { kind: "publish", postId: "post_other", version: 1 });
+    const cli = (...args: string[]) =>
+      run("node", ["--import", "tsx", "packages/local/src/ops-cli.ts", ...args], {
+        env: { ...process.env, STUDIO_API_URL: s.runtime.apiUrl, STUDIO_ADMIN_TOKEN: s.runtime.adminToken },
+      });
+    const queues = await cli("queues");
+    expect(queues.stdout).toContain("publish");
+    const dry = await cli("replay", "publish", "--dry-run", "--filter", `postId=${post.id}`);
+    expect(dry.stdout).toContain("1 would be replayed");
+    const real = await cli("replay", "publish", "--limit", "5", "--filter", `postId=${post.id}`);
+    expect(real.stdout).toContain("replayed 1");
+    await sleep(1_500);
+    expect(s.copies("cli replay")).toBe(1);
+    const left = await s.api<{ items: Array<{ body: { postId: string } }> }>("GET", "/v1/ops/dlq/publish?limit=10");
+    expect(left.body.items.map((i) => i.body.postId)).toEqual(["post_other"]);
   });
 
   it("a queue failure while scheduling does not lose the post: the dispatcher sends it", async () => {
