@@ -236,9 +236,10 @@ async function main() {
     const scheduler = new Scheduler([{ ...schedules.publishDispatcher }], rt.stage);
     await scheduler.start();
 
-    // 3. 1,000 posts due at the same instant: publish delay and DynamoDB operations per post.
-    {
-      const ws = await workspace("bench delay");
+    // 3. 1,000 posts due in one minute (each at a second of it), then 1,000 due at the very
+    // same instant: publish delay and DynamoDB operations per published post, per platform.
+    const delayRun = async (spread: boolean) => {
+      const ws = await workspace(`bench delay ${spread ? "spread" : "instant"}`);
       const accounts = await accountsFor(ws.key, 30, (p) => p);
       log(`delay: creating ${cfg.delayPosts} posts through the API…`);
       const ids: string[] = new Array(cfg.delayPosts);
@@ -254,14 +255,17 @@ async function main() {
         ids[i] = post.id;
       });
       const due = nextMinuteAfter(Date.now() + 90_000 + cfg.delayPosts * 20);
-      await pool(ids, 16, async (id) => {
-        await api("POST", `/v1/posts/${id}/schedule`, { scheduledFor: new Date(due).toISOString() }, ws.key);
+      const dueOf = (i: number) => due + (spread ? (i % 60) * 1000 : 0);
+      await pool(ids, 16, async (id, i) => {
+        await api("POST", `/v1/posts/${id}/schedule`, { scheduledFor: new Date(dueOf(i)).toISOString() }, ws.key);
       });
       counter.reset();
-      log(`  all due at ${new Date(due).toISOString()}; waiting…`);
+      log(`  due ${spread ? "over the minute from" : "all at"} ${new Date(due).toISOString()}; waiting…`);
       const done = await waitFinal(readPosts, ids, due + 10 * 60_000);
       const ops = counter.counts;
-      const delays = done.filter((p) => p.status === "published").map((p) => Date.parse(p.publishedAt as string) - due);
+      const lateness = (p: Record<string, unknown>) =>
+        Date.parse(p.publishedAt as string) - Date.parse(p.scheduledFor as string);
+      const delays = done.filter((p) => p.status === "published").map(lateness);
       const perPlatform: Record<string, unknown> = {};
       const publishedBy: Record<string, number> = {};
       for (const p of done)
@@ -271,9 +275,7 @@ async function main() {
       for (const p of PLATFORMS) {
         const n = publishedBy[p] ?? 0;
         const own = ops.byPlatform[p] ?? { reads: 0, writes: 0 };
-        const d = done
-          .filter((x) => x.platform === p && x.status === "published")
-          .map((x) => Date.parse(x.publishedAt as string) - due);
+        const d = done.filter((x) => x.platform === p && x.status === "published").map(lateness);
         perPlatform[p] = {
           published: n,
           delayMs: percentiles(d),
@@ -283,8 +285,9 @@ async function main() {
           ownWritesPerPost: round2(own.writes / n),
         };
       }
-      results.delay = {
+      const result = {
         posts: cfg.delayPosts,
+        due: spread ? "one per second of the minute, round-robin" : "all at the same instant",
         dueAt: new Date(due).toISOString(),
         statuses: tally(done),
         delayMs: percentiles(delays),
@@ -297,7 +300,10 @@ async function main() {
       const pct = percentiles(delays);
       log(`  published ${published}/${cfg.delayPosts}; delay p50 ${pct.p50} ms, p99 ${pct.p99} ms, max ${pct.max} ms`);
       for (const p of PLATFORMS) log(`  ${p}: ${JSON.stringify(perPlatform[p])}`);
-    }
+      return result;
+    };
+    results.delay = await delayRun(true);
+    results.delaySameInstant = await delayRun(false);
 
     // 4. 10,000 posts due in the same minute.
     if (cfg.burstPosts > 0) {

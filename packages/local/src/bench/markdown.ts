@@ -18,28 +18,33 @@ export interface BenchResults {
     raw: { ms: number; postsPerSec: number };
     ratio: number;
   };
-  delay?: {
-    posts: number;
-    statuses: Record<string, number>;
-    delayMs: P;
-    perPlatform: Record<
-      string,
-      { published: number; delayMs: P; readsPerPost: number; writesPerPost: number; ownWritesPerPost: number }
-    >;
-    dynamo: { sharedPerPost: { reads: number; writes: number } };
-  };
-  burst?: {
-    posts: number;
-    accounts: number;
-    statuses: Record<string, number>;
-    enqueued: number;
-    lastSentSecondsAfterMinuteStart: number | null;
-    sentAfterDue: number;
-    allPublishedSecondsAfterMinuteStart: number | null;
-    lastPublishedSecondsAfterMinuteEnd: number | null;
-    delayMs: P;
-    publishedPerSecond: number;
-  };
+  delay?: Delay;
+  delaySameInstant?: Delay;
+  burst?: Burst;
+}
+
+interface Delay {
+  posts: number;
+  statuses: Record<string, number>;
+  delayMs: P;
+  perPlatform: Record<
+    string,
+    { published: number; delayMs: P; readsPerPost: number; writesPerPost: number; ownWritesPerPost: number }
+  >;
+  dynamo: { sharedPerPost: { reads: number; writes: number } };
+}
+
+interface Burst {
+  posts: number;
+  accounts: number;
+  statuses: Record<string, number>;
+  enqueued: number;
+  lastSentSecondsAfterMinuteStart: number | null;
+  sentAfterDue: number;
+  allPublishedSecondsAfterMinuteStart: number | null;
+  lastPublishedSecondsAfterMinuteEnd: number | null;
+  delayMs: P;
+  publishedPerSecond: number;
 }
 
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -63,7 +68,7 @@ export function renderMarkdown(r: BenchResults): string {
     const d = r.delay;
     lines.push(
       row(
-        `publish delay, ${d.posts} posts due at the same instant`,
+        `publish delay, ${d.posts} posts due in one minute (one per second of it)`,
         `p50 ${s(d.delayMs.p50)}, p99 ${s(d.delayMs.p99)}, max ${s(d.delayMs.max)} (${d.delayMs.n} published)`,
         "p99 ≤ 2 s",
         ok(d.delayMs.p99 <= 2000),
@@ -82,6 +87,17 @@ export function renderMarkdown(r: BenchResults): string {
           ok(f.writesPerPost <= 6),
         ),
       );
+  }
+  if (r.delaySameInstant) {
+    const d = r.delaySameInstant;
+    lines.push(
+      row(
+        `publish delay, ${d.posts} posts due at the very same instant (worst case)`,
+        `p50 ${s(d.delayMs.p50)}, p99 ${s(d.delayMs.p99)}, max ${s(d.delayMs.max)} (${d.delayMs.n} published)`,
+        "",
+        "",
+      ),
+    );
   }
   if (r.burst) {
     const b = r.burst;
