@@ -192,6 +192,36 @@ describe("publishing: duplicates, overlapping dispatchers, DLQ replay, database 
     expect(left.body.items.map((i) => i.body.postId)).toEqual(["post_other"]);
   });
 
+  it("a database failure during a dispatcher run is recorded and the next run sends the post", async () => {
+    const post = await s.schedule(key, fb, { caption: "dispatcher db down", media: [], inMs: 19_000 });
+    await sleep(4_000); // inside the lookahead, not yet sent (beyond the API's at schedule time)
+    let failing = true;
+    const raw = new DynamoDBClient({ endpoint: s.runtime.dynamoEndpoint, maxAttempts: 1 });
+    raw.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (failing && context.commandName === "QueryCommand") {
+          throw Object.assign(new Error("Internal server error"), { name: "InternalServerError" });
+        }
+        return next(args);
+      },
+      { step: "initialize", name: "failQueries" },
+    );
+    setDynamo(DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } }));
+    try {
+      await expect(runDispatcher()).rejects.toThrow();
+    } finally {
+      failing = false;
+      setDynamo(undefined);
+    }
+    const { db } = await import("@studio/core/db/service");
+    const runs = await db().entities.jobRun.query.byJob({ job: "publishDispatcher" }).go({ order: "desc", limit: 1 });
+    expect(runs.data[0]?.outcome).toBe("error");
+    const next = await runDispatcher();
+    expect(next.sent).toBeGreaterThanOrEqual(1);
+    expect((await s.waitFinal(key, post.id, 40_000)).status).toBe("published");
+    expect(s.copies("dispatcher db down")).toBe(1);
+  });
+
   it("a queue failure while scheduling does not lose the post: the dispatcher sends it", async () => {
     const broken = new SQSClient({ endpoint: "http://127.0.0.1:9", maxAttempts: 1 });
     const { setSqs } = await import("@studio/core/queue/sqs");
