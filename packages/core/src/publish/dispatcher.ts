@@ -122,8 +122,11 @@ async function sendDue(posts: PostItem[], now: number, stats: DispatchStats) {
     })),
   );
   stats.sent += toSend.length;
-  // Recorded only after the send: a crash in between means the next run sends again.
-  await Promise.all(toSend.map((p) => markEnqueued(p.id, p.version, now)));
+  // Recorded only after the send: a crash in between means the next run sends again. In
+  // groups of 25, so a large page does not queue hundreds of requests on the client's sockets.
+  for (let i = 0; i < toSend.length; i += 25) {
+    await Promise.all(toSend.slice(i, i + 25).map((p) => markEnqueued(p.id, p.version, now)));
+  }
 }
 
 /** Runs the dispatcher and records a job run. */

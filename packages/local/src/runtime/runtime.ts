@@ -1,4 +1,5 @@
-import { mkdir } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { SQSClient } from "@aws-sdk/client-sqs";
@@ -158,6 +159,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       provisionQueues(sqsEndpoint, stage),
       Promise.all((options.extraQueues ?? []).map((q) => provisionQueue(sqsClient, stage, q))),
     ]);
+    if (dataDir) await keepEncryptionKey(dataDir);
     applyLocalEnv({ stage, dynamoEndpoint, sqsEndpoint, tableName, queues: provisioned });
     phase("provisioned");
     await preload; // errors surface below, where each module is used
@@ -326,4 +328,21 @@ function phases() {
     logger.debug("runtime start-up phase", { phase: name, ms: now - last, totalMs: now - started });
     last = now;
   };
+}
+
+/**
+ * With data kept on disk, the tokens stored in it must stay readable after a restart: a
+ * generated encryption key is kept beside the data (mode 0600) and reused. An explicit
+ * STUDIO_ENCRYPTION_KEY always wins.
+ */
+export async function keepEncryptionKey(dataDir: string) {
+  if (process.env.STUDIO_ENCRYPTION_KEY) return;
+  const file = join(dataDir, "encryption.key");
+  try {
+    process.env.STUDIO_ENCRYPTION_KEY = (await readFile(file, "utf8")).trim();
+  } catch {
+    const key = randomBytes(32).toString("base64");
+    await writeFile(file, key, { mode: 0o600 });
+    process.env.STUDIO_ENCRYPTION_KEY = key;
+  }
 }
