@@ -51,51 +51,56 @@ export async function dispatch(opts: { now?: () => number; budgetMs?: number } =
   const horizon = `${new Date(started + lookaheadMs()).toISOString()}~`;
 
   // The due reads and the lease sweep run side by side, so a large backlog of due posts never
-  // starves the sweep of stuck ones (each pages until done or out of budget).
+  // starves the sweep of stuck ones.
+  const eachPage = (read: Reader, handle: (posts: PostItem[]) => Promise<void>) =>
+    Promise.all(allShards().map((shard) => pageThrough(shard, read, handle, () => now() > deadline, stats)));
   await Promise.all([
-    Promise.all(
-      allShards().map(async (shard) => {
-        let cursor: string | null = null;
-        do {
-          if (now() > deadline) {
-            stats.complete = false;
-            return;
-          }
-          const page: { data: PostItem[]; cursor: string | null } = await db()
-            .entities.post.query.due({ dueShard: shard })
-            .lte({ dueAt: horizon })
-            .go({ cursor, limit: PAGE });
-          stats.pages++;
-          cursor = page.cursor;
-          await sendDue(page.data, now(), stats);
-        } while (cursor);
-      }),
+    eachPage(
+      (shard, cursor) =>
+        db().entities.post.query.due({ dueShard: shard }).lte({ dueAt: horizon }).go({ cursor, limit: PAGE }),
+      (posts) => sendDue(posts, now(), stats),
     ),
-    Promise.all(
-      allShards().map(async (shard) => {
-        let cursor: string | null = null;
-        do {
-          if (now() > deadline) {
-            stats.complete = false;
-            return;
-          }
-          const page: { data: PostItem[]; cursor: string | null } = await db()
-            .entities.post.query.lease({ leaseShard: shard })
-            .lt({ leaseUntil: new Date(now()).toISOString() })
-            .go({ cursor, limit: PAGE });
-          cursor = page.cursor;
-          stats.expiredLeases += page.data.length;
-          await sendMessages(
-            "publish",
-            page.data.map((p) => ({ body: { kind: "reconcile", postId: p.id, attemptId: p.attemptId } })),
-          );
-        } while (cursor);
-      }),
+    eachPage(
+      (shard, cursor) =>
+        db()
+          .entities.post.query.lease({ leaseShard: shard })
+          .lt({ leaseUntil: new Date(now()).toISOString() })
+          .go({ cursor, limit: PAGE }),
+      async (posts) => {
+        stats.expiredLeases += posts.length;
+        await sendMessages(
+          "publish",
+          posts.map((p) => ({ body: { kind: "reconcile", postId: p.id, attemptId: p.attemptId } })),
+        );
+      },
     ),
   ]);
 
   stats.durationMs = now() - started;
   return stats;
+}
+
+type Reader = (shard: number, cursor: string | null) => Promise<{ data: PostItem[]; cursor: string | null }>;
+
+/** Reads one shard page by page until it is exhausted or the run is out of budget. */
+async function pageThrough(
+  shard: number,
+  read: Reader,
+  handle: (posts: PostItem[]) => Promise<void>,
+  outOfTime: () => boolean,
+  stats: DispatchStats,
+) {
+  let cursor: string | null = null;
+  do {
+    if (outOfTime()) {
+      stats.complete = false;
+      return;
+    }
+    const page = await read(shard, cursor);
+    stats.pages++;
+    cursor = page.cursor;
+    await handle(page.data);
+  } while (cursor);
 }
 
 async function sendDue(posts: PostItem[], now: number, stats: DispatchStats) {

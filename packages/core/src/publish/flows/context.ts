@@ -146,3 +146,27 @@ async function remoteIdsOfOtherPosts(post: Pick<PostItem, "id" | "accountId" | "
     .go({ pages: "all" });
   return new Set(data.filter((p) => p.id !== post.id && p.externalPostId).map((p) => p.externalPostId as string));
 }
+
+/** Quick checks of the platform's recent posts after an unknown outcome, a few seconds apart. */
+const ABSENCE_CHECKS = 3;
+const recheckMs = () => Number(process.env.STUDIO_RECONCILE_RECHECK_MS ?? 5_000);
+
+/**
+ * After an unknown outcome: our post among the platform's recent ones → published; absent →
+ * look again a few seconds later, up to ABSENCE_CHECKS times; still absent → `unconfirmed` with
+ * `message` (never a second call: a quick absence proves nothing, the slow re-checks decide).
+ */
+export async function reconcileByRecentPosts(
+  ctx: FlowContext,
+  recent: Array<{ id: string; caption: string; createdAt: string }>,
+  message: string,
+): Promise<StepResult> {
+  const match = await findOurs(recent, ctx.post);
+  if (match) return { kind: "published", externalPostId: match.id };
+  const checks = (ctx.post.reconcileAttempts ?? 0) + 1;
+  if (checks < ABSENCE_CHECKS) {
+    await ctx.save({ step: "reconciling", reconcileAttempts: checks });
+    return { kind: "wait", delayMs: recheckMs() };
+  }
+  return { kind: "unconfirmed", code: "post.outcome_unknown", message };
+}

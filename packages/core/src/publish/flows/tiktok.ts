@@ -1,9 +1,7 @@
 import { crashPoint } from "../crash";
-import { type FlowContext, findOurs, type StepResult } from "./context";
+import { type FlowContext, reconcileByRecentPosts, type StepResult } from "./context";
 
 export const publishPollMs = () => Number(process.env.STUDIO_PUBLISH_POLL_MS ?? 2_000);
-const ABSENCE_CHECKS = 3;
-const recheckMs = () => Number(process.env.STUDIO_RECONCILE_RECHECK_MS ?? 5_000);
 
 /**
  * TikTok (PULL_FROM_URL): creator_info → init (irreversible: TikTok pulls and posts the video)
@@ -42,19 +40,11 @@ export async function tiktokStep(ctx: FlowContext): Promise<StepResult> {
   }
   if (ctx.post.finalCallAt) {
     const recent = await ctx.call((c) => tt.recentVideos(c, 20));
-    const match = await findOurs(recent, ctx.post);
-    if (match) return { kind: "published", externalPostId: match.id };
-    const checks = (ctx.post.reconcileAttempts ?? 0) + 1;
-    if (checks < ABSENCE_CHECKS) {
-      await ctx.save({ step: "reconciling", reconcileAttempts: checks });
-      return { kind: "wait", delayMs: recheckMs() };
-    }
-    return {
-      kind: "unconfirmed",
-      code: "post.outcome_unknown",
-      message:
-        "TikTok did not answer the publish request and the video is not among the account's recent videos (it may still be in moderation). Studio keeps checking; check the TikTok app and settle it by hand if needed.",
-    };
+    return reconcileByRecentPosts(
+      ctx,
+      recent,
+      "TikTok did not answer the publish request and the video is not among the account's recent videos (it may still be in moderation). Studio keeps checking; check the TikTok app and settle it by hand if needed.",
+    );
   }
 
   const info = await ctx.call((c) => tt.creatorInfo(c));
