@@ -61,17 +61,19 @@ export function claim(post: PostItem, now: number): Promise<PostItem | undefined
 }
 
 /**
- * Takes over a `publishing` post whose lease expired (its worker died, or it released the lease
- * to wait for a retry or a poll). Conditional on the previous attemptId and on the lease really
- * being expired, so two sweepers or a sweeper and a retry cannot both win.
+ * Takes over a post whose lease expired: a `publishing` post (its worker died, or it released
+ * the lease to wait for a retry or a poll — a new publish attempt), or an `unconfirmed` post
+ * whose re-check is due (not a publish attempt). Conditional on the post's status, the previous
+ * attemptId and the lease really being expired, so two sweepers, or a sweeper and a retry,
+ * cannot both win.
  */
 export function takeover(post: PostItem, now: number): Promise<PostItem | undefined> {
+  const status = post.status === "unconfirmed" ? "unconfirmed" : "publishing";
   return conditional(async () => {
     const { data } = await db()
       .entities.post.patch({ id: post.id })
       .set({
-        // A takeover is a new attempt (a retry after backoff, or a dead worker's post resumed).
-        attempts: post.attempts + 1,
+        attempts: post.attempts + (status === "publishing" ? 1 : 0),
         attemptId: randomUUID(),
         leaseShard: shardOf(post.id),
         leaseUntil: iso(now + leaseMs()),
@@ -79,7 +81,7 @@ export function takeover(post: PostItem, now: number): Promise<PostItem | undefi
       })
       .where(
         (a, op) =>
-          `${op.eq(a.status, "publishing")} AND ${op.eq(a.attemptId, post.attemptId as string)} AND ${op.lte(a.leaseUntil, iso(now))}`,
+          `${op.eq(a.status, status)} AND ${op.eq(a.attemptId, post.attemptId as string)} AND ${op.lte(a.leaseUntil, iso(now))}`,
       )
       .go({ response: "all_new" });
     return data as PostItem;
@@ -191,29 +193,6 @@ export function unconfirm(
       .where(
         (a, op) =>
           `(${op.eq(a.status, "publishing")} OR ${op.eq(a.status, "unconfirmed")}) AND ${op.eq(a.attemptId, post.attemptId as string)}`,
-      )
-      .go({ response: "all_new" });
-    return data as PostItem;
-  });
-}
-
-/**
- * An unconfirmed post being re-checked: take it back under a fresh attempt so exactly one
- * reconciler acts (conditional on the previous attemptId and its re-check time having come).
- */
-export function retakeUnconfirmed(post: PostItem, now: number): Promise<PostItem | undefined> {
-  return conditional(async () => {
-    const { data } = await db()
-      .entities.post.patch({ id: post.id })
-      .set({
-        attemptId: randomUUID(),
-        leaseShard: shardOf(post.id),
-        leaseUntil: iso(now + leaseMs()),
-        updatedAt: iso(now),
-      })
-      .where(
-        (a, op) =>
-          `${op.eq(a.status, "unconfirmed")} AND ${op.eq(a.attemptId, post.attemptId as string)} AND ${op.lte(a.leaseUntil, iso(now))}`,
       )
       .go({ response: "all_new" });
     return data as PostItem;

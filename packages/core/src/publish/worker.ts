@@ -20,7 +20,7 @@ import { facebookStep } from "./flows/facebook";
 import { instagramStep } from "./flows/instagram";
 import { recheckUnconfirmed } from "./flows/recheck";
 import { tiktokStep } from "./flows/tiktok";
-import { claim, complete, fail, leaseMs, retakeUnconfirmed, saveStep, takeover, unconfirm } from "./transitions";
+import { claim, complete, fail, leaseMs, saveStep, takeover, unconfirm } from "./transitions";
 
 /**
  * What the queue consumer does with the message: acknowledge it, or leave it to come back
@@ -77,7 +77,7 @@ export async function handlePublishMessage(msg: PublishMessage, now: () => numbe
 
   if (post.status === "unconfirmed" && msg.kind !== "publish") {
     if (!post.leaseUntil || Date.parse(post.leaseUntil) > now()) return ack("not due for a re-check");
-    const taken = await retakeUnconfirmed(post, now());
+    const taken = await takeover(post, now());
     if (!taken) return ack("lost the re-check");
     return run(taken, now);
   }
