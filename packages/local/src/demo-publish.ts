@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Simulators } from "./simulators";
+import { connectRequest } from "./simulators/control";
 import type { FaultSpec } from "./simulators/faults";
 
 export type Platform = "instagram" | "facebook" | "tiktok";
@@ -295,15 +296,7 @@ async function connect(api: ApiCall, key: string, sims: Simulators, s: Scenario)
   });
   const res = await api("POST", "/v1/accounts", {
     token: key,
-    body: {
-      platform: s.platform,
-      externalAccountId: acc.accountId,
-      handle: acc.handle,
-      accessToken: acc.accessToken,
-      refreshToken: acc.refreshToken,
-      expiresAt: acc.expiresAt,
-      refreshExpiresAt: acc.refreshExpiresAt,
-    },
+    body: connectRequest(acc),
   });
   const id = (res.body as { id?: string }).id;
   if (res.status !== 201 || !id) throw new Error(`POST /v1/accounts (${spec.handle}) → ${res.status}`);

@@ -1,5 +1,6 @@
 import { type DemoAccount, type PublishDemoResult, runPublishDemo } from "./demo-publish";
 import type { Runtime } from "./runtime/runtime";
+import { connectRequest } from "./simulators/control";
 
 type Print = (line: string) => void;
 
@@ -79,15 +80,7 @@ export const demoSteps: DemoStep[] = [
         const acc = sims.control.registerAccount({ platform, handle: `demo_${platform}` });
         const res = await call(ctx, "POST", "/v1/accounts", {
           token: ctx.apiKey,
-          body: {
-            platform,
-            externalAccountId: acc.accountId,
-            handle: acc.handle,
-            accessToken: acc.accessToken,
-            refreshToken: acc.refreshToken,
-            expiresAt: acc.expiresAt,
-            refreshExpiresAt: acc.refreshExpiresAt,
-          },
+          body: connectRequest(acc),
         });
         const id = (res.body as { id?: string } | undefined)?.id;
         if (res.status === 201 && id) {

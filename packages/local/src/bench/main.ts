@@ -9,6 +9,7 @@ import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { machine, pool } from "../chaos/driver";
 import { percentiles } from "../chaos/report";
+import { connectRequest } from "../simulators/control";
 import { type ApiFigure, measure, measureRawGet } from "./api-latency";
 import { DynamoCounter } from "./counting";
 import { renderMarkdown } from "./markdown";
@@ -113,20 +114,7 @@ async function main() {
   };
   const connect = async (key: string, platform: Platform, tag: string) => {
     const a = sims.control.registerAccount({ platform });
-    const res = await api<{ id: string }>(
-      "POST",
-      "/v1/accounts",
-      {
-        platform,
-        externalAccountId: a.accountId,
-        handle: a.handle,
-        accessToken: a.accessToken,
-        refreshToken: a.refreshToken,
-        expiresAt: a.expiresAt,
-        refreshExpiresAt: a.refreshExpiresAt,
-      },
-      key,
-    );
+    const res = await api<{ id: string }>("POST", "/v1/accounts", connectRequest(a), key);
     counter.tag(res.id, tag);
     return { id: res.id, platform };
   };

@@ -4,6 +4,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort } from "../aws/emulators";
+import { connectRequest } from "../simulators/control";
 import { rng } from "../simulators/faults";
 import { type Simulators, startSimulators } from "../simulators/index";
 import { faultMix } from "./faults";
@@ -163,20 +164,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const accounts: Array<{ id: string; platform: Platform; external: string }> = [];
     const connect = async (platform: Platform, expiresInSec?: number) => {
       const a = sims.control.registerAccount({ platform, expiresInSec });
-      const res = await api<{ id: string }>(
-        "POST",
-        "/v1/accounts",
-        {
-          platform,
-          externalAccountId: a.accountId,
-          handle: a.handle,
-          accessToken: a.accessToken,
-          refreshToken: a.refreshToken,
-          expiresAt: a.expiresAt,
-          refreshExpiresAt: a.refreshExpiresAt,
-        },
-        key,
-      );
+      const res = await api<{ id: string }>("POST", "/v1/accounts", connectRequest(a), key);
       return { id: res.id, platform, external: a.accountId };
     };
     for (let i = 0; i < healthy; i++) {

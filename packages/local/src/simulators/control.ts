@@ -35,6 +35,25 @@ export interface PublishedGroup {
   ids: string[];
 }
 
+/**
+ * The `POST /v1/accounts` body that connects a simulator account to Studio (demo, tests, chaos
+ * run, benchmark all connect accounts this way).
+ *
+ * @example
+ * await api("POST", "/v1/accounts", connectRequest(control.registerAccount({ platform: "tiktok" })), key);
+ */
+export function connectRequest(a: RegisteredAccount) {
+  return {
+    platform: a.platform,
+    externalAccountId: a.accountId,
+    handle: a.handle,
+    accessToken: a.accessToken,
+    refreshToken: a.refreshToken,
+    expiresAt: a.expiresAt,
+    refreshExpiresAt: a.refreshExpiresAt,
+  };
+}
+
 /** Drives the simulators in-process; every method has an HTTP twin under `/control` (README.md). */
 export interface SimulatorControl {
   registerAccount(input: RegisterAccountInput): RegisteredAccount;

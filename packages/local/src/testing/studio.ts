@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { inject } from "vitest";
 import { type Runtime, type RuntimeOptions, startRuntime } from "../runtime/runtime";
 import type { Simulators } from "../simulators";
+import { connectRequest } from "../simulators/control";
 
 type Platform = "instagram" | "facebook" | "tiktok";
 
@@ -103,20 +104,7 @@ export async function startTestStudio(
     },
     async connect(key, platform, o = {}) {
       const acct = sims.control.registerAccount({ platform, expiresInSec: o.expiresInSec });
-      const res = await api<{ id: string }>(
-        "POST",
-        "/v1/accounts",
-        {
-          platform,
-          externalAccountId: acct.accountId,
-          handle: acct.handle,
-          accessToken: acct.accessToken,
-          refreshToken: acct.refreshToken,
-          expiresAt: acct.expiresAt,
-          refreshExpiresAt: acct.refreshExpiresAt,
-        },
-        key,
-      );
+      const res = await api<{ id: string }>("POST", "/v1/accounts", connectRequest(acct), key);
       if (res.status !== 201) throw new Error(`connect: ${res.status} ${JSON.stringify(res.body)}`);
       return {
         id: res.body.id,
