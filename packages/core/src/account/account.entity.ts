@@ -1,5 +1,5 @@
 import { Entity } from "electrodb";
-import { PLATFORMS } from "../post/post.entity";
+import { PLATFORMS } from "../platforms";
 
 export const ACCOUNT_STATUSES = ["active", "needs_reconnect", "disconnected"] as const;
 export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];

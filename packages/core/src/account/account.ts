@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import type { EntityItem } from "electrodb";
 import { decryptSecret, encryptSecret } from "../crypto/secrets";
+import { isConditionalFailure } from "../db/conditional";
 import { db } from "../db/service";
 import { NotFoundError } from "../errors";
-import type { Platform } from "../post/post.entity";
-import { isConditionalFailure } from "../publish/enqueue";
+import type { Platform } from "../platforms";
 import { withCursor } from "../util/cursor";
 import { nowIso } from "../util/time";
 import type { AccountEntity, AccountStatus } from "./account.entity";

@@ -2,11 +2,11 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { EntityItem } from "electrodb";
 import { decryptSecret, encryptSecret } from "../crypto/secrets";
+import { isConditionalFailure } from "../db/conditional";
 import { db } from "../db/service";
 import { adapters } from "../platform";
 import { PlatformError } from "../platform/errors";
 import type { AccountCredentials, TokenSet } from "../platform/types";
-import { isConditionalFailure } from "../publish/enqueue";
 import { logger } from "../util/logger";
 import type { AccountEntity } from "./account.entity";
 

@@ -1,5 +1,5 @@
 import { Entity } from "electrodb";
-import { PLATFORMS } from "../post/post.entity";
+import { PLATFORMS } from "../platforms";
 
 /** A competitor account a workspace tracks. TikTok has no official API for it: `unsupported`. */
 export const CompetitorEntity = new Entity({

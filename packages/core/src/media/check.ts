@@ -1,7 +1,7 @@
 import { classifyNetworkError, isTimeout } from "../platform/classify";
 import { PlatformError } from "../platform/errors";
 import type { MediaItem } from "../platform/types";
-import type { Platform } from "../post/post.entity";
+import type { Platform } from "../platforms";
 import { redactString } from "../util/logger";
 
 const MB = 1024 * 1024;

@@ -1,4 +1,4 @@
-import type { Platform } from "../post/post.entity";
+import type { Platform } from "../platforms";
 import { redactString } from "../util/logger";
 import { PlatformError, type PlatformErrorKind } from "./errors";
 

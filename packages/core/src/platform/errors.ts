@@ -1,4 +1,4 @@
-import type { Platform } from "../post/post.entity";
+import type { Platform } from "../platforms";
 
 /**
  * How Studio must react to a platform failure. Decided once, here and in the adapters'

@@ -1,4 +1,4 @@
-import type { Platform } from "../post/post.entity";
+import type { Platform } from "../platforms";
 import { redactString } from "../util/logger";
 import { type CallContext, classifyNetworkError, type PlatformUsage, usageFromHeaders } from "./classify";
 import { PlatformError } from "./errors";

@@ -1,4 +1,4 @@
-import type { Platform } from "../post/post.entity";
+import type { Platform } from "../platforms";
 
 /**
  * The contract between Studio's publishing engine (publish/) and the platform adapters

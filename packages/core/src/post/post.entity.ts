@@ -1,7 +1,8 @@
 import { Entity } from "electrodb";
+import { PLATFORMS } from "../platforms";
 
-export const PLATFORMS = ["instagram", "facebook", "tiktok"] as const;
-export type Platform = (typeof PLATFORMS)[number];
+/** The platform names live in a base module (`platforms.ts`); re-exported for the post's callers. */
+export { PLATFORMS, type Platform } from "../platforms";
 
 export const POST_STATUSES = [
   "draft",

@@ -1,8 +1,9 @@
 import type { EntityItem } from "electrodb";
 import * as Account from "../account/account";
+import { isConditionalFailure } from "../db/conditional";
 import { db } from "../db/service";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
-import { enqueueIfDueSoon, isConditionalFailure } from "../publish/enqueue";
+import { enqueueIfDueSoon } from "../queue/publish-enqueue";
 import { withCursor } from "../util/cursor";
 import { newId } from "../util/id";
 import { logger, redactString } from "../util/logger";

@@ -1,6 +1,6 @@
 import { ValidationError } from "../errors";
+import type { Platform } from "../platforms";
 import { parseInstant } from "../util/time";
-import type { Platform } from "./post.entity";
 
 /** Caption limits in characters (Unicode code points), per platform. Never truncated. */
 export const CAPTION_LIMITS: Record<Platform, number> = { instagram: 2_200, tiktok: 2_200, facebook: 63_206 };

@@ -1,6 +1,6 @@
+import { isConditionalFailure } from "../db/conditional";
 import { db } from "../db/service";
 import { logger } from "../util/logger";
-import { isConditionalFailure } from "./enqueue";
 
 /**
  * Per-account circuit breaker: after a rate limit, no platform call for that account until

@@ -1,11 +1,11 @@
 import { db } from "../db/service";
 import type { PostItem } from "../post/post";
+import { lookaheadMs, markEnqueued } from "../queue/publish-enqueue";
 import { sendMessages } from "../queue/sqs";
 import { newId } from "../util/id";
 import { logger } from "../util/logger";
 import { allShards } from "../util/shard";
 import { ttlInDays } from "../util/time";
-import { lookaheadMs, markEnqueued } from "./enqueue";
 
 /** A scheduled post whose message was sent this long ago and has not been claimed is re-sent. */
 const RESEND_AFTER_MS = 2 * 60_000;

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
+import { isConditionalFailure } from "../db/conditional";
 import { db } from "../db/service";
 import type { PostItem } from "../post/post";
 import { shardOf } from "../util/shard";
-import { isConditionalFailure } from "./enqueue";
 
 /**
  * The conditional writes of the publish state machine. Each one names the state it expects

@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { ACCOUNT_STATUSES } from "@studio/core/account/account.entity";
 import { ROLES } from "@studio/core/api-key/api-key.entity";
-import { PLATFORMS, POST_STATUSES } from "@studio/core/post/post.entity";
+import { PLATFORMS } from "@studio/core/platforms";
+import { POST_STATUSES } from "@studio/core/post/post.entity";
 import { isTimeZone, parseInstant } from "@studio/core/util/time";
 
 /** An ISO-8601 instant with an offset or Z. The server stores and returns it in UTC. */

@@ -3,7 +3,7 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { db } from "@studio/core/db/service";
 import { dispatch } from "@studio/core/publish/dispatcher";
-import { lookaheadMs } from "@studio/core/publish/enqueue";
+import { lookaheadMs } from "@studio/core/queue/publish-enqueue";
 import { allShards } from "@studio/core/util/shard";
 
 /** Same page size as the dispatcher. */

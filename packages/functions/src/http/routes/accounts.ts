@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import * as Account from "@studio/core/account/account";
-import { PLATFORMS } from "@studio/core/post/post.entity";
+import { PLATFORMS } from "@studio/core/platforms";
 import { requireKey, WRITERS } from "../auth";
 import { router } from "../router";
 import { AccountSchema, body, Cursor, errors, IdParam, Instant, json, Limit, page } from "../schemas";

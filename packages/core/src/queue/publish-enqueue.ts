@@ -1,6 +1,7 @@
+import { isConditionalFailure } from "../db/conditional";
 import { db } from "../db/service";
-import type { PostItem } from "../post/post";
-import { sendMessages } from "../queue/sqs";
+import type { PostStatus } from "../post/post.entity";
+import { sendMessages } from "./sqs";
 
 /**
  * The dispatcher's period, seconds. 60 in AWS (the every-minute rule); the local runtime may
@@ -10,6 +11,14 @@ export const dispatcherPeriodSeconds = () => Number(process.env.STUDIO_DISPATCHE
 
 /** How far ahead the dispatcher (and the API) send posts, with a delay: a bit more than one period. */
 export const lookaheadMs = () => (dispatcherPeriodSeconds() + 15) * 1000;
+
+/** What enqueueing needs of a post (a stored post satisfies it). */
+export interface EnqueueablePost {
+  id: string;
+  status: PostStatus;
+  version: number;
+  scheduledFor?: string;
+}
 
 /**
  * Sends a scheduled post to the publish queue with `DelaySeconds` = time until it is due, when it
@@ -23,10 +32,7 @@ export const lookaheadMs = () => (dispatcherPeriodSeconds() + 15) * 1000;
  * const post = await Post.schedule(ws, id, at); // returns the stored post
  * await enqueueIfDueSoon(post);
  */
-export async function enqueueIfDueSoon(
-  post: Pick<PostItem, "id" | "status" | "version" | "scheduledFor">,
-  now = Date.now(),
-): Promise<boolean> {
+export async function enqueueIfDueSoon(post: EnqueueablePost, now = Date.now()): Promise<boolean> {
   if (post.status !== "scheduled" || !post.scheduledFor) return false;
   const dueInMs = Date.parse(post.scheduledFor) - now;
   if (dueInMs > lookaheadMs()) return false;
@@ -51,14 +57,4 @@ export async function markEnqueued(postId: string, version: number, now = Date.n
   } catch (err) {
     if (!isConditionalFailure(err)) throw err;
   }
-}
-
-/** True for DynamoDB's ConditionalCheckFailed, as ElectroDB or the SDK surface it. */
-export function isConditionalFailure(err: unknown): boolean {
-  const e = err as { name?: string; cause?: { name?: string }; message?: string } | undefined;
-  return (
-    e?.name === "ConditionalCheckFailedException" ||
-    e?.cause?.name === "ConditionalCheckFailedException" ||
-    (typeof e?.message === "string" && e.message.includes("The conditional request failed"))
-  );
 }
