@@ -22,9 +22,14 @@ export class ValidationError extends StudioError {
   }
 }
 
-/** 401: no credentials, or credentials we do not know. */
+/**
+ * 401: no credentials, or credentials we do not know. Messages never put a word right after
+ * "Bearer": error bodies are redacted, and `Bearer <word>` reads as a token to the redactor.
+ */
 export class UnauthorizedError extends StudioError {
-  constructor(message = "A valid bearer token is required.") {
+  constructor(
+    message = "Authentication required: send the header `Authorization: Bearer <token>` with a workspace API key or the admin token.",
+  ) {
     super("auth.unauthorized", message, 401);
   }
 }

@@ -2,6 +2,7 @@ import { apiReference } from "@scalar/hono-api-reference";
 import { logger } from "@studio/core/util/logger";
 import { createMiddleware } from "hono/factory";
 import { errorBody, onError } from "./errors";
+import { openApiDocument } from "./openapi";
 import { router } from "./router";
 import { accounts } from "./routes/accounts";
 import { health } from "./routes/health";
@@ -48,14 +49,11 @@ app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   description: "The admin token (admin routes) or a workspace API key (workspace routes).",
 });
 
-app.doc("/openapi.json", {
-  openapi: "3.0.3",
-  info: {
-    title: "Studio API",
-    version: "1.0.0",
-    description:
-      "Schedules and publishes posts to Instagram, TikTok and Facebook. Errors: `{ error: { code, message, details } }`.",
-  },
+// Generated on first request, once every route is registered; the same object afterwards.
+let document: ReturnType<typeof openApiDocument> | undefined;
+app.get("/openapi.json", (c) => {
+  document ??= openApiDocument(app);
+  return c.json(document);
 });
 
 app.get("/docs", apiReference({ url: "/openapi.json", pageTitle: "Studio API" } as never));

@@ -27,7 +27,11 @@ describe("auth and roles (connected)", () => {
       const res = await call("GET", "/v1/workspace", { headers });
       expect(res.status).toBe(401);
       expect(res.body.error.code).toBe("auth.unauthorized");
+      // Redaction of error bodies once turned "bearer token" into "Bearer [redacted]".
+      expect(res.body.error.message).not.toContain("[redacted]");
     }
+    const none = await call("GET", "/v1/workspace");
+    expect(none.body.error.message).toContain("Authorization: Bearer <token>");
   });
 
   it("answers 403 for the admin token on workspace routes and for keys on admin routes", async () => {

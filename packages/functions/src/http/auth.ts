@@ -13,7 +13,8 @@ async function principalOf(header: string | undefined): Promise<ApiKey.Principal
   const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
   if (!match?.[1]) throw new UnauthorizedError();
   const principal = await ApiKey.authenticate(match[1]);
-  if (!principal) throw new UnauthorizedError("The bearer token is not valid.");
+  if (!principal)
+    throw new UnauthorizedError("The credential is not a valid API key or admin token (unknown, revoked or expired).");
   return principal;
 }
 

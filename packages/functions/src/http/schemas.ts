@@ -36,6 +36,10 @@ export const errors = {
   403: err("Wrong role or wrong kind of token."),
   404: err("Not found, or another workspace's."),
   409: err("State or version conflict."),
+  429: {
+    ...err("Rate limited (per API key, per workspace, or the stage's throttle); retry after `Retry-After` seconds."),
+    headers: { "Retry-After": { description: "Seconds to wait.", schema: { type: "integer" as const } } },
+  },
 };
 
 export const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({

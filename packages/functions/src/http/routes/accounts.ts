@@ -23,6 +23,7 @@ export const accounts = router()
     createRoute({
       method: "post",
       path: "/v1/accounts",
+      operationId: "connectAccount",
       tags: ["accounts"],
       summary: "Connect (or reconnect) a platform account",
       description:
@@ -46,6 +47,7 @@ export const accounts = router()
     createRoute({
       method: "get",
       path: "/v1/accounts",
+      operationId: "listAccounts",
       tags: ["accounts"],
       summary: "The workspace's accounts",
       security,
@@ -62,6 +64,7 @@ export const accounts = router()
     createRoute({
       method: "get",
       path: "/v1/accounts/{id}",
+      operationId: "getAccount",
       tags: ["accounts"],
       summary: "One account",
       security,

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { checkHealth } from "@studio/core/ops/health";
 import { router } from "../router";
-import { json } from "../schemas";
+import { errors, json } from "../schemas";
 
 const Health = z.object({
   status: z.enum(["ok", "unavailable"]),
@@ -12,9 +12,15 @@ export const health = router().openapi(
   createRoute({
     method: "get",
     path: "/health",
+    operationId: "getHealth",
     tags: ["ops"],
     summary: "Whether the table and the queues answer",
-    responses: { 200: json(Health, "Table and queues answer."), 503: json(Health, "A dependency does not answer.") },
+    security: [],
+    responses: {
+      200: json(Health, "Table and queues answer."),
+      429: errors[429],
+      503: json(Health, "A dependency does not answer."),
+    },
   }),
   async (c) => {
     const report = await checkHealth();

@@ -52,6 +52,7 @@ export const ops = router()
     createRoute({
       method: "get",
       path: "/v1/ops/queues",
+      operationId: "getQueueDepths",
       tags: ["ops"],
       summary: "Depth of every queue and of its DLQ (admin)",
       security,
@@ -64,6 +65,7 @@ export const ops = router()
     createRoute({
       method: "post",
       path: "/v1/ops/posts/{id}/settle",
+      operationId: "settlePost",
       tags: ["ops"],
       summary: "Settle an unconfirmed post by hand (admin)",
       security,
@@ -77,6 +79,7 @@ export const ops = router()
     createRoute({
       method: "get",
       path: "/v1/ops/dlq/{queue}",
+      operationId: "peekDeadLetters",
       tags: ["ops"],
       summary: "Peek at dead letters (admin)",
       security,
@@ -97,6 +100,7 @@ export const ops = router()
     createRoute({
       method: "post",
       path: "/v1/ops/dlq/{queue}/replay",
+      operationId: "replayDeadLetters",
       tags: ["ops"],
       summary: "Replay dead letters to their queue (admin); never publishes a post twice",
       security,

@@ -50,6 +50,7 @@ export const posts = router()
     createRoute({
       method: "post",
       path: "/v1/posts",
+      operationId: "createPost",
       tags: ["posts"],
       summary: "Create a draft post",
       security,
@@ -63,6 +64,7 @@ export const posts = router()
     createRoute({
       method: "get",
       path: "/v1/posts/{id}",
+      operationId: "getPost",
       tags: ["posts"],
       summary: "One post",
       security,
@@ -76,6 +78,7 @@ export const posts = router()
     createRoute({
       method: "get",
       path: "/v1/posts",
+      operationId: "listPosts",
       tags: ["posts"],
       summary: "The calendar: posts sorted by scheduledFor",
       description: "Unscheduled drafts come last; a from/to range excludes them.",
@@ -90,6 +93,7 @@ export const posts = router()
     createRoute({
       method: "post",
       path: "/v1/posts/{id}/schedule",
+      operationId: "schedulePost",
       tags: ["posts"],
       summary: "Schedule a draft, failed or cancelled post",
       security,
@@ -107,6 +111,7 @@ export const posts = router()
     createRoute({
       method: "post",
       path: "/v1/posts/{id}/move",
+      operationId: "movePost",
       tags: ["posts"],
       summary: "Move a draft or scheduled post",
       security,
@@ -124,6 +129,7 @@ export const posts = router()
     createRoute({
       method: "post",
       path: "/v1/posts/{id}/cancel",
+      operationId: "cancelPost",
       tags: ["posts"],
       summary: "Cancel a draft or scheduled post",
       security,

@@ -20,6 +20,7 @@ export const workspaces = router()
     createRoute({
       method: "post",
       path: "/v1/workspaces",
+      operationId: "createWorkspace",
       tags: ["workspaces"],
       summary: "Create a workspace and its owner key (admin)",
       security,
@@ -39,6 +40,7 @@ export const workspaces = router()
     createRoute({
       method: "get",
       path: "/v1/workspace",
+      operationId: "getWorkspace",
       tags: ["workspaces"],
       summary: "The caller's workspace",
       security,
@@ -51,6 +53,7 @@ export const workspaces = router()
     createRoute({
       method: "post",
       path: "/v1/api-keys",
+      operationId: "createApiKey",
       tags: ["workspaces"],
       summary: "Create an API key (owner)",
       security,
