@@ -129,6 +129,10 @@ export async function list(
   filter: ListPostsFilter = {},
 ): Promise<{ items: PostView[]; nextCursor: string | null }> {
   const limit = filter.limit ?? 50;
+  if (filter.from && filter.to && new Date(filter.from).getTime() > new Date(filter.to).getTime())
+    throw new ValidationError("validation_failed", "Invalid request.", [
+      { path: "to", message: "Must not be before from." },
+    ]);
   const ranged = filter.from !== undefined || filter.to !== undefined;
   const lower = filter.from ? new Date(filter.from).toISOString() : "";
   const upper = filter.to ? new Date(filter.to).toISOString() : UNSCHEDULED;

@@ -1,6 +1,7 @@
 import { apiReference } from "@scalar/hono-api-reference";
 import { logger } from "@studio/core/util/logger";
 import { createMiddleware } from "hono/factory";
+import { bodyGuard } from "./body-guard";
 import { errorBody, onError } from "./errors";
 import { openApiDocument } from "./openapi";
 import { router } from "./router";
@@ -34,6 +35,8 @@ const requestLog = createMiddleware(async (c, next) => {
 export const app = router();
 
 app.use("*", requestLog);
+// Size, content type and JSON depth of every body, before authentication and parsing.
+app.use("*", bodyGuard);
 app.onError(onError);
 app.notFound((c) => c.json(errorBody("route.not_found", `No route ${c.req.method} ${c.req.path}.`), 404));
 

@@ -40,4 +40,20 @@ describe("lambda handler (API Gateway HTTP API → Hono)", () => {
       error: { code: "auth.unauthorized", message: expect.any(String), details: null },
     });
   });
+
+  it("limits the body on the Lambda path too: 413 before authentication or parsing", async () => {
+    const big = { ...event("POST", "/v1/workspaces", { "content-type": "application/json" }) };
+    big.body = JSON.stringify({ name: "x", timezone: "UTC", brandProfile: { x: "x".repeat(1024 * 1024) } });
+    const res = (await handler(big, {} as Context)) as { statusCode: number; body: string };
+    expect(res.statusCode).toBe(413);
+    expect(JSON.parse(res.body).error.code).toBe("request.too_large");
+  });
+
+  it("refuses a body that is not JSON by its content type (no silent defaults)", async () => {
+    const plain = { ...event("POST", "/v1/ops/dlq/publish/replay", { "content-type": "text/plain" }) };
+    plain.body = '{"dryRun":true}';
+    const res = (await handler(plain, {} as Context)) as { statusCode: number; body: string };
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(res.body).error).toMatchObject({ code: "validation_failed", details: [{ path: "body" }] });
+  });
 });

@@ -3,13 +3,29 @@ import { ACCOUNT_STATUSES } from "@studio/core/account/account.entity";
 import { ROLES } from "@studio/core/api-key/api-key.entity";
 import { PLATFORMS } from "@studio/core/platforms";
 import { POST_STATUSES } from "@studio/core/post/post.entity";
-import { isTimeZone, parseInstant } from "@studio/core/util/time";
+import { isTimeZone } from "@studio/core/util/time";
+import { calendarDate, instant, jsonMap } from "@studio/core/validation/index";
 
-/** An ISO-8601 instant with an offset or Z. The server stores and returns it in UTC. */
-export const Instant = z
-  .string()
-  .refine((s) => parseInstant(s) !== undefined, "Must be an ISO-8601 instant with an offset or Z.")
-  .openapi({ format: "date-time", example: "2026-12-01T09:30:00.000+01:00" });
+/**
+ * An ISO-8601 instant with an offset or Z, a real one (no 2026-11-31), years 1970–9999. The
+ * server stores and returns it in UTC. The shared helpers are in core/validation/.
+ */
+export const Instant = instant().openapi({
+  type: "string",
+  format: "date-time",
+  example: "2026-12-01T09:30:00.000+01:00",
+});
+
+/** A real calendar date `YYYY-MM-DD`, years 1970–9999. */
+export const CalendarDate = calendarDate().openapi({ type: "string", format: "date", example: "2026-12-01" });
+
+/** A free-form JSON object with limits (depth, keys, sizes, finite safe numbers). */
+export const JsonMap = () =>
+  jsonMap().openapi({
+    type: "object",
+    additionalProperties: true,
+    description: "Free-form JSON object: at most 8 levels, 100 keys per object, 10,000 characters per string, 32 KB.",
+  });
 
 export const TimeZone = z
   .string()

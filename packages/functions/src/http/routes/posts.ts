@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import * as Post from "@studio/core/post/post";
 import { POST_STATUSES } from "@studio/core/post/post.entity";
+import { orderedRange } from "@studio/core/validation/index";
 import { requireKey, WRITERS } from "../auth";
 import { router } from "../router";
 import {
@@ -31,14 +32,18 @@ const CreatePost = z.object({
 
 const When = z.object({ scheduledFor: Instant });
 
-const ListQuery = z.object({
-  status: z.enum(POST_STATUSES).optional(),
-  accountId: z.string().min(1).max(128).optional(),
-  from: Instant.optional().openapi({ description: "Inclusive, on scheduledFor." }),
-  to: Instant.optional().openapi({ description: "Exclusive, on scheduledFor." }),
-  limit: Limit,
-  cursor: Cursor,
-});
+const ListQuery = orderedRange(
+  z.object({
+    status: z.enum(POST_STATUSES).optional(),
+    accountId: z.string().min(1).max(128).optional(),
+    from: Instant.optional().openapi({ description: "Inclusive, on scheduledFor." }),
+    to: Instant.optional().openapi({ description: "Exclusive, on scheduledFor; not before from." }),
+    limit: Limit,
+    cursor: Cursor,
+  }),
+  "from",
+  "to",
+);
 
 const withWarnings = (r: { post: Post.PostView; warnings: Post.NearbyWarning[] }) => ({
   ...r.post,

@@ -3,14 +3,14 @@ import * as ApiKey from "@studio/core/api-key/api-key";
 import * as Workspace from "@studio/core/workspace/workspace";
 import { requireAdmin, requireKey } from "../auth";
 import { router } from "../router";
-import { body, errors, json, Role, TimeZone, WorkspaceSchema } from "../schemas";
+import { body, errors, JsonMap, json, Role, TimeZone, WorkspaceSchema } from "../schemas";
 
 const security = [{ bearerAuth: [] }];
 
 const CreateWorkspace = z.object({
   name: z.string().trim().min(1).max(200),
   timezone: TimeZone,
-  brandProfile: z.record(z.unknown()).optional(),
+  brandProfile: JsonMap().optional(),
 });
 
 const CreateApiKey = z.object({ name: z.string().trim().min(1).max(200), role: Role });

@@ -1,0 +1,7 @@
+/**
+ * Shared zod helpers for everything that enters Studio from outside (HTTP bodies, queries,
+ * LLM-shaped input): strict dates with a year range, ordered ranges, bounded free-form maps.
+ * The HTTP edge (body size, JSON depth, content type) lives in functions/src/http/body-guard.ts.
+ */
+export * from "./dates";
+export * from "./json-map";
