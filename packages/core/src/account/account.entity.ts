@@ -36,17 +36,20 @@ export const AccountEntity = new Entity({
     updatedAt: { type: "string", required: true },
   },
   indexes: {
-    byId: { pk: { field: "pk", composite: ["id"] }, sk: { field: "sk", composite: [] } },
+    byId: {
+      pk: { field: "pk", casing: "none", composite: ["id"] },
+      sk: { field: "sk", casing: "none", composite: [] },
+    },
     byWorkspace: {
       index: "gsi1",
-      pk: { field: "gsi1pk", composite: ["workspaceId"] },
-      sk: { field: "gsi1sk", composite: ["platform", "id"] },
+      pk: { field: "gsi1pk", casing: "none", composite: ["workspaceId"] },
+      sk: { field: "gsi1sk", casing: "none", composite: ["platform", "id"] },
     },
     /** One platform account is connected once per workspace: lookup on connect. */
     byExternal: {
       index: "gsi2",
-      pk: { field: "gsi2pk", composite: ["platform", "externalAccountId"] },
-      sk: { field: "gsi2sk", composite: ["workspaceId"] },
+      pk: { field: "gsi2pk", casing: "none", composite: ["platform", "externalAccountId"] },
+      sk: { field: "gsi2sk", casing: "none", composite: ["workspaceId"] },
     },
   },
 });

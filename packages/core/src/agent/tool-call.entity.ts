@@ -18,8 +18,8 @@ export const ToolCallEntity = new Entity({
   },
   indexes: {
     byWorkspace: {
-      pk: { field: "pk", composite: ["workspaceId"] },
-      sk: { field: "sk", composite: ["at", "id"] },
+      pk: { field: "pk", casing: "none", composite: ["workspaceId"] },
+      sk: { field: "sk", casing: "none", composite: ["at", "id"] },
     },
   },
 });

@@ -19,11 +19,14 @@ export const ApiKeyEntity = new Entity({
   },
   indexes: {
     /** Authentication: the bearer's hash is the key. */
-    byHash: { pk: { field: "pk", composite: ["keyHash"] }, sk: { field: "sk", composite: [] } },
+    byHash: {
+      pk: { field: "pk", casing: "none", composite: ["keyHash"] },
+      sk: { field: "sk", casing: "none", composite: [] },
+    },
     byWorkspace: {
       index: "gsi1",
-      pk: { field: "gsi1pk", composite: ["workspaceId"] },
-      sk: { field: "gsi1sk", composite: ["id"] },
+      pk: { field: "gsi1pk", casing: "none", composite: ["workspaceId"] },
+      sk: { field: "gsi1sk", casing: "none", composite: ["id"] },
     },
   },
 });

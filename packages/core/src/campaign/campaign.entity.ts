@@ -14,8 +14,8 @@ export const CampaignEntity = new Entity({
   },
   indexes: {
     byWorkspace: {
-      pk: { field: "pk", composite: ["workspaceId"] },
-      sk: { field: "sk", composite: ["id"] },
+      pk: { field: "pk", casing: "none", composite: ["workspaceId"] },
+      sk: { field: "sk", casing: "none", composite: ["id"] },
     },
   },
 });

@@ -16,8 +16,8 @@ export const CaptionEditEntity = new Entity({
   },
   indexes: {
     byPost: {
-      pk: { field: "pk", composite: ["postId"] },
-      sk: { field: "sk", composite: ["editedAt", "id"] },
+      pk: { field: "pk", casing: "none", composite: ["postId"] },
+      sk: { field: "sk", casing: "none", composite: ["editedAt", "id"] },
     },
   },
 });

@@ -16,13 +16,13 @@ export const CompetitorEntity = new Entity({
   },
   indexes: {
     byWorkspace: {
-      pk: { field: "pk", composite: ["workspaceId"] },
-      sk: { field: "sk", composite: ["id"] },
+      pk: { field: "pk", casing: "none", composite: ["workspaceId"] },
+      sk: { field: "sk", casing: "none", composite: ["id"] },
     },
     byId: {
       index: "gsi1",
-      pk: { field: "gsi1pk", composite: ["id"] },
-      sk: { field: "gsi1sk", composite: [] },
+      pk: { field: "gsi1pk", casing: "none", composite: ["id"] },
+      sk: { field: "gsi1sk", casing: "none", composite: [] },
     },
   },
 });
@@ -39,8 +39,8 @@ export const CompetitorMetricsEntity = new Entity({
   },
   indexes: {
     byCompetitor: {
-      pk: { field: "pk", composite: ["competitorId"] },
-      sk: { field: "sk", composite: ["capturedAt"] },
+      pk: { field: "pk", casing: "none", composite: ["competitorId"] },
+      sk: { field: "sk", casing: "none", composite: ["capturedAt"] },
     },
   },
 });

@@ -15,8 +15,8 @@ export const JobRunEntity = new Entity({
   },
   indexes: {
     byJob: {
-      pk: { field: "pk", composite: ["job"] },
-      sk: { field: "sk", composite: ["startedAt", "id"] },
+      pk: { field: "pk", casing: "none", composite: ["job"] },
+      sk: { field: "sk", casing: "none", composite: ["startedAt", "id"] },
     },
   },
 });

@@ -19,14 +19,14 @@ export const PostMetricsEntity = new Entity({
   indexes: {
     /** Metrics of a post over time. */
     byPost: {
-      pk: { field: "pk", composite: ["postId"] },
-      sk: { field: "sk", composite: ["capturedAt"] },
+      pk: { field: "pk", casing: "none", composite: ["postId"] },
+      sk: { field: "sk", casing: "none", composite: ["capturedAt"] },
     },
     /** A workspace's snapshots in a time range (weekly summary, planner input). */
     byWorkspace: {
       index: "gsi1",
-      pk: { field: "gsi1pk", composite: ["workspaceId"] },
-      sk: { field: "gsi1sk", composite: ["capturedAt", "postId"] },
+      pk: { field: "gsi1pk", casing: "none", composite: ["workspaceId"] },
+      sk: { field: "gsi1sk", casing: "none", composite: ["capturedAt", "postId"] },
     },
   },
 });

@@ -86,32 +86,32 @@ export const PostEntity = new Entity({
   },
   indexes: {
     byId: {
-      pk: { field: "pk", composite: ["id"] },
-      sk: { field: "sk", composite: [] },
+      pk: { field: "pk", casing: "none", composite: ["id"] },
+      sk: { field: "sk", casing: "none", composite: [] },
     },
     /** Calendar of a workspace by time range. */
     byWorkspace: {
       index: "gsi1",
-      pk: { field: "gsi1pk", composite: ["workspaceId"] },
-      sk: { field: "gsi1sk", composite: ["calendarAt", "id"] },
+      pk: { field: "gsi1pk", casing: "none", composite: ["workspaceId"] },
+      sk: { field: "gsi1sk", casing: "none", composite: ["calendarAt", "id"] },
     },
     /** Posts of an account around a time (nearby-post warning, reconciliation). */
     byAccount: {
       index: "gsi2",
-      pk: { field: "gsi2pk", composite: ["accountId"] },
-      sk: { field: "gsi2sk", composite: ["calendarAt", "id"] },
+      pk: { field: "gsi2pk", casing: "none", composite: ["accountId"] },
+      sk: { field: "gsi2sk", casing: "none", composite: ["calendarAt", "id"] },
     },
     /** Sparse + sharded: only scheduled posts, by time. Read by the dispatcher, all shards. */
     due: {
       index: "due",
-      pk: { field: "duepk", composite: ["dueShard"] },
-      sk: { field: "duesk", composite: ["dueAt"] },
+      pk: { field: "duepk", casing: "none", composite: ["dueShard"] },
+      sk: { field: "duesk", casing: "none", composite: ["dueAt"] },
     },
     /** Sparse + sharded: only publishing posts, by lease expiry. Read by the lease sweep. */
     lease: {
       index: "lease",
-      pk: { field: "leasepk", composite: ["leaseShard"] },
-      sk: { field: "leasesk", composite: ["leaseUntil"] },
+      pk: { field: "leasepk", casing: "none", composite: ["leaseShard"] },
+      sk: { field: "leasesk", casing: "none", composite: ["leaseUntil"] },
     },
   },
 });

@@ -140,8 +140,8 @@ export async function list(
   const base = filter.accountId
     ? post.query.byAccount({ accountId: filter.accountId })
     : post.query.byWorkspace({ workspaceId });
-  // `between` on a partial sort key: the upper bound `…#calendarat_<to>` sorts before every
-  // `…#calendarat_<to>#id_…`, so `to` is exclusive; the filter below says so explicitly.
+  // `between` on a partial sort key: the upper bound `…#calendarAt_<to>` sorts before every
+  // `…#calendarAt_<to>#id_…`, so `to` is exclusive; the filter below says so explicitly.
   const query = ranged ? base.between({ calendarAt: lower }, { calendarAt: upper }) : base;
   const run = () =>
     query

@@ -17,6 +17,9 @@ export const MessageFailureEntity = new Entity({
     ttl: { type: "number" },
   },
   indexes: {
-    byMessage: { pk: { field: "pk", composite: ["messageId"] }, sk: { field: "sk", composite: [] } },
+    byMessage: {
+      pk: { field: "pk", casing: "none", composite: ["messageId"] },
+      sk: { field: "sk", casing: "none", composite: [] },
+    },
   },
 });

@@ -16,8 +16,8 @@ export const ReportEntity = new Entity({
   },
   indexes: {
     byWorkspace: {
-      pk: { field: "pk", composite: ["workspaceId"] },
-      sk: { field: "sk", composite: ["weekStart"] },
+      pk: { field: "pk", casing: "none", composite: ["workspaceId"] },
+      sk: { field: "sk", casing: "none", composite: ["weekStart"] },
     },
   },
 });

@@ -16,12 +16,15 @@ export const WorkspaceEntity = new Entity({
     updatedAt: { type: "string", required: true },
   },
   indexes: {
-    byId: { pk: { field: "pk", composite: ["id"] }, sk: { field: "sk", composite: [] } },
+    byId: {
+      pk: { field: "pk", casing: "none", composite: ["id"] },
+      sk: { field: "sk", casing: "none", composite: [] },
+    },
     /** All workspaces, for the metrics/report/competitors fan-out: query every shard. */
     all: {
       index: "gsi1",
-      pk: { field: "gsi1pk", composite: ["fanoutShard"] },
-      sk: { field: "gsi1sk", composite: ["id"] },
+      pk: { field: "gsi1pk", casing: "none", composite: ["fanoutShard"] },
+      sk: { field: "gsi1sk", casing: "none", composite: ["id"] },
     },
   },
 });
