@@ -134,7 +134,7 @@ export async function list(
   const { data, cursor } = await withCursor(opts.cursor, () =>
     db()
       .entities.account.query.byWorkspace({ workspaceId })
-      .go({ count: opts.limit ?? 50, cursor: opts.cursor ?? null }),
+      .go({ limit: opts.limit ?? 50, pages: 1, cursor: opts.cursor ?? null }),
   );
   return { items: data.map(toView), nextCursor: cursor ?? null };
 }

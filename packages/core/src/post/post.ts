@@ -1,9 +1,10 @@
-import type { EntityItem } from "electrodb";
+import { createConversions, type EntityItem } from "electrodb";
 import * as Account from "../account/account";
 import { isConditionalFailure } from "../db/conditional";
 import { db } from "../db/service";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import { enqueueIfDueSoon } from "../queue/publish-enqueue";
+import { boundedPage } from "../util/bounded-page";
 import { withCursor } from "../util/cursor";
 import { newId } from "../util/id";
 import { logger, redactString } from "../util/logger";
@@ -118,8 +119,14 @@ export interface ListPostsFilter {
 
 /**
  * The workspace's posts sorted by `scheduledFor` ascending (unscheduled drafts last), from the
- * calendar indexes (`byAccount` when filtering by account, else `byWorkspace`): never a scan.
- * A `from`/`to` range excludes drafts without a time.
+ * calendar indexes: never a scan, and never another workspace's items.
+ *
+ * - `accountId`: the account is read first (one GetItem); unknown and another workspace's
+ *   answer the same empty page after the same single read, so nothing tells them apart. Only
+ *   then is the account's partition (`byAccount`, all of it this workspace's) queried.
+ * - `status` (and `from`/`to` on the account index) are filters: a request reads at most
+ *   MAX_ITEMS_READ items whatever they match, so a page may hold fewer than `limit` items,
+ *   even none, with a `nextCursor` to continue (docs/data-model.md, "Bounded reads").
  *
  * @example
  * const { items, nextCursor } = await Post.list(ws, { from: "2026-12-01T00:00:00Z", limit: 50 });
@@ -133,31 +140,45 @@ export async function list(
     throw new ValidationError("validation_failed", "Invalid request.", [
       { path: "to", message: "Must not be before from." },
     ]);
+  if (filter.accountId && !(await Account.find(workspaceId, filter.accountId))) return { items: [], nextCursor: null };
   const ranged = filter.from !== undefined || filter.to !== undefined;
   const lower = filter.from ? new Date(filter.from).toISOString() : "";
   const upper = filter.to ? new Date(filter.to).toISOString() : UNSCHEDULED;
   const post = db().entities.post;
+  const pattern = filter.accountId ? "byAccount" : "byWorkspace";
   const base = filter.accountId
     ? post.query.byAccount({ accountId: filter.accountId })
     : post.query.byWorkspace({ workspaceId });
   // `between` on a partial sort key: the upper bound `…#calendarAt_<to>` sorts before every
   // `…#calendarAt_<to>#id_…`, so `to` is exclusive; the filter below says so explicitly.
   const query = ranged ? base.between({ calendarAt: lower }, { calendarAt: upper }) : base;
-  const run = () =>
-    query
-      .where((a, op) =>
-        [
-          op.eq(a.workspaceId, workspaceId),
-          ranged ? op.lt(a.calendarAt, upper) : "",
-          ranged && lower ? op.gte(a.calendarAt, lower) : "",
-          filter.status ? op.eq(a.status, filter.status) : "",
-        ]
-          .filter(Boolean)
-          .join(" AND "),
-      )
-      .go({ count: limit, limit: Math.min(1000, limit * 2), cursor: filter.cursor ?? null });
-  const { data, cursor } = await withCursor(filter.cursor, run);
-  return { items: data.map(toView), nextCursor: cursor ?? null };
+  const conditions = (
+    a: Parameters<Parameters<typeof query.where>[0]>[0],
+    op: Parameters<Parameters<typeof query.where>[0]>[1],
+  ) =>
+    [
+      ranged ? op.lt(a.calendarAt, upper) : "",
+      ranged && lower ? op.gte(a.calendarAt, lower) : "",
+      filter.status ? op.eq(a.status, filter.status) : "",
+    ]
+      .filter(Boolean)
+      .join(" AND ");
+  const filtered = Boolean(filter.status) || ranged;
+  const toCursor = createConversions(post).byAccessPattern[pattern].fromComposite.toCursor;
+  const { items, nextCursor } = await withCursor(filter.cursor, () =>
+    boundedPage<PostItem>({
+      read: ({ limit: size, cursor }) =>
+        (filtered ? query.where(conditions) : query).go({ limit: size, pages: 1, cursor }) as Promise<{
+          data: PostItem[];
+          cursor: string | null;
+        }>,
+      cursorAfter: (p) => toCursor(p),
+      limit,
+      cursor: filter.cursor ?? null,
+      filtered,
+    }),
+  );
+  return { items: items.map(toView), nextCursor };
 }
 
 /**
@@ -347,7 +368,10 @@ async function enqueueSoon(post: PostItem): Promise<void> {
   }
 }
 
-/** Other non-cancelled posts of the account within NEARBY_WINDOW_MS of `scheduledFor`. */
+/** Items the nearby-post check reads at most (one page, one round trip). */
+const NEARBY_READ_CAP = 25;
+
+/** Other non-cancelled posts of the account within NEARBY_WINDOW_MS of `scheduledFor` (the first NEARBY_READ_CAP). */
 async function nearbyPosts(accountId: string, selfId: string, scheduledFor: string): Promise<NearbyWarning[]> {
   const at = Date.parse(scheduledFor);
   const lower = nowIso(at - NEARBY_WINDOW_MS);
@@ -356,7 +380,8 @@ async function nearbyPosts(accountId: string, selfId: string, scheduledFor: stri
   const { data } = await db()
     .entities.post.query.byAccount({ accountId })
     .between({ calendarAt: lower }, { calendarAt: upper })
-    .go({ pages: "all" });
+    // Bounded: a warning names a few neighbours, never every post of a crowded window.
+    .go({ limit: NEARBY_READ_CAP, pages: 1 });
   return data
     .filter((p) => p.id !== selfId && p.status !== "cancelled" && p.scheduledFor)
     .map((p) => ({

@@ -86,7 +86,10 @@ export const posts = router()
       operationId: "listPosts",
       tags: ["posts"],
       summary: "The calendar: posts sorted by scheduledFor",
-      description: "Unscheduled drafts come last; a from/to range excludes them.",
+      description:
+        "Unscheduled drafts come last; a from/to range excludes them. A request reads at most 200 items: with a status " +
+        "filter a page may hold fewer than `limit` items (even none) and a `nextCursor`; follow it until it is null. " +
+        "An unknown `accountId`, or another workspace's, gives an empty page.",
       security,
       middleware: readers,
       request: { query: ListQuery },
