@@ -7,7 +7,7 @@ import { CaptionEditEntity } from "../caption-edit/caption-edit.entity";
 import { CompetitorEntity, CompetitorMetricsEntity } from "../competitor/competitor.entity";
 import { env } from "../config/env";
 import { ExperimentEntity } from "../experiment/experiment.entity";
-import { JobRunEntity } from "../job-run/job-run.entity";
+import { JobRunEntity, JobRunPartEntity } from "../job-run/job-run.entity";
 import { LlmUsageEntity } from "../llm/llm-usage.entity";
 import { PostMetricsEntity } from "../metrics/post-metrics.entity";
 import { WeeklyPlanEntity } from "../plan/weekly-plan.entity";
@@ -35,6 +35,7 @@ const make = () =>
       toolCall: ToolCallEntity,
       llmUsage: LlmUsageEntity,
       jobRun: JobRunEntity,
+      jobRunPart: JobRunPartEntity,
       messageFailure: MessageFailureEntity,
     },
     { client: dynamo(), table: env.tableName() },

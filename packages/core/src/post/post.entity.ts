@@ -65,6 +65,15 @@ export const PostEntity = new Entity({
     containerId: { type: "string" },
     publishId: { type: "string" },
     externalPostId: { type: "string" },
+    /**
+     * The id under which the platform shows the live post, used to read its metrics: Instagram
+     * media id, Facebook post id, TikTok video id (known once TikTok makes the video public;
+     * until then absent). Items written before this attribute existed have none: the metrics
+     * refresh skips them (it does not guess one from `externalPostId`).
+     */
+    platformPostId: { type: "string" },
+    /** Set once the platform answers that the post no longer exists there; metrics stop. */
+    removedOnPlatformAt: { type: "string" },
     /** Set before the irreversible call is sent: from here on the post may be live. */
     finalCallAt: { type: "string" },
     /** The version a publish message was last sent for. */

@@ -32,6 +32,8 @@ export interface PostView {
   scheduledFor: string | null;
   attempts: number;
   externalPostId: string | null;
+  platformPostId: string | null;
+  removedOnPlatformAt: string | null;
   publishedAt: string | null;
   lastError: { code: string; message: string } | null;
   version: number;
@@ -403,6 +405,8 @@ export function toView(p: PostItem): PostView {
     scheduledFor: p.scheduledFor ?? null,
     attempts: p.attempts ?? 0,
     externalPostId: p.externalPostId ?? null,
+    platformPostId: p.platformPostId ?? null,
+    removedOnPlatformAt: p.removedOnPlatformAt ?? null,
     publishedAt: p.publishedAt ?? null,
     // Written from platform answers: redacted again here, so no echoed token reaches a client.
     lastError: p.lastError?.code ? { code: p.lastError.code, message: redactString(p.lastError.message ?? "") } : null,

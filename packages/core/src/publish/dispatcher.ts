@@ -1,11 +1,10 @@
 import { db } from "../db/service";
+import * as JobRun from "../job-run/job-run";
 import type { PostItem } from "../post/post";
 import { lookaheadMs, markEnqueued } from "../queue/publish-enqueue";
 import { sendMessages } from "../queue/sqs";
-import { newId } from "../util/id";
 import { logger } from "../util/logger";
 import { allShards } from "../util/shard";
-import { ttlInDays } from "../util/time";
 
 /** A scheduled post whose message was sent this long ago and has not been claimed is re-sent. */
 const RESEND_AFTER_MS = 2 * 60_000;
@@ -134,39 +133,15 @@ async function sendDue(posts: PostItem[], now: number, stats: DispatchStats) {
   }
 }
 
-/** Runs the dispatcher and records a job run. */
-export async function runDispatcher(opts: { now?: () => number; budgetMs?: number } = {}): Promise<DispatchStats> {
-  const startedAt = new Date().toISOString();
-  const id = newId("run");
-  try {
+/** Runs the dispatcher and records it as a job run (job-run.ts). */
+export async function runDispatcher(
+  opts: { now?: () => number; budgetMs?: number; trigger?: JobRun.Trigger } = {},
+): Promise<DispatchStats & { runId: string }> {
+  const { runId, result } = await JobRun.record("publishDispatcher", opts.trigger ?? "schedule", async () => {
     const stats = await dispatch(opts);
-    await db()
-      .entities.jobRun.create({
-        job: "publishDispatcher",
-        id,
-        startedAt,
-        finishedAt: new Date().toISOString(),
-        outcome: stats.complete ? "ok" : "partial",
-        stats,
-        ttl: ttlInDays(30),
-      })
-      .go({ response: "none" });
     if (stats.sent || stats.expiredLeases || !stats.complete) logger.info("dispatched", { ...stats });
-    return stats;
-  } catch (err) {
-    logger.error("dispatcher failed", { error: err instanceof Error ? err.message : String(err) });
-    await db()
-      .entities.jobRun.create({
-        job: "publishDispatcher",
-        id,
-        startedAt,
-        finishedAt: new Date().toISOString(),
-        outcome: "error",
-        error: err instanceof Error ? err.message : String(err),
-        ttl: ttlInDays(30),
-      })
-      .go({ response: "none" })
-      .catch(() => undefined);
-    throw err;
-  }
+    const { complete, durationMs, ...counts } = stats;
+    return { result: stats, counts, complete };
+  });
+  return { ...result, runId };
 }

@@ -15,11 +15,25 @@ export const PublishMessage = z.discriminatedUnion("kind", [
 ]);
 export type PublishMessage = z.infer<typeof PublishMessage>;
 
-/** Metrics refresh: one account's recent posts. */
+/**
+ * Metrics refresh of one account for one run. `slot` is the run's slot (part of every snapshot's
+ * key: a redelivered or replayed message writes nothing twice). `after` is the progress: the
+ * sort key of the last post done, so a message re-sent after a rate limit goes on where it
+ * stopped; `retry` the posts whose fetch failed and are retried (only they).
+ */
 export const MetricsMessage = z.object({
   kind: z.literal("metrics"),
   workspaceId: z.string().min(1),
   accountId: z.string().min(1),
+  runId: z.string().min(1),
+  slot: z.string().min(1),
+  after: z.string().optional(),
+  retry: z.array(z.string()).optional(),
+  /** Re-sends of this account's work in this run (rate limits, retries): bounded. */
+  hops: z.number().int().min(0).optional(),
+  /** What earlier hops counted, carried so the run's part reports the whole account. */
+  counts: z.record(z.number()).optional(),
+  failures: z.array(z.object({ ref: z.string(), reason: z.string() })).optional(),
 });
 export type MetricsMessage = z.infer<typeof MetricsMessage>;
 
@@ -31,6 +45,11 @@ export const ReportMessage = z.object({
 });
 export type ReportMessage = z.infer<typeof ReportMessage>;
 
-/** Competitors refresh of one workspace. */
-export const CompetitorsMessage = z.object({ kind: z.literal("competitors"), workspaceId: z.string().min(1) });
+/** Refresh of one competitor for one run. */
+export const CompetitorsMessage = z.object({
+  kind: z.literal("competitors"),
+  workspaceId: z.string().min(1),
+  competitorId: z.string().min(1),
+  runId: z.string().min(1),
+});
 export type CompetitorsMessage = z.infer<typeof CompetitorsMessage>;

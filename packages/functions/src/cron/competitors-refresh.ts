@@ -1,7 +1,7 @@
 import "../secrets";
-import { logger } from "@studio/core/util/logger";
+import { runSchedule } from "./schedules";
 
-/** Daily at 00:00 UTC. PLACEHOLDER: the competitors refresh fan-out arrives in a later issue. */
+/** Daily at 00:00 UTC: one message per competitor (core/competitor/fanout.ts). */
 export const handler = async () => {
-  logger.info("competitors refresh tick: work arrives in a later issue");
+  await runSchedule("competitorsRefresh", { trigger: "schedule" });
 };

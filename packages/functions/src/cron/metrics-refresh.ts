@@ -1,7 +1,7 @@
 import "../secrets";
-import { logger } from "@studio/core/util/logger";
+import { runSchedule } from "./schedules";
 
-/** Every 6 hours (UTC). PLACEHOLDER: the metrics refresh fan-out arrives in a later issue. */
+/** Every 6 hours (UTC): one metrics message per active account (core/metrics/fanout.ts). */
 export const handler = async () => {
-  logger.info("metrics refresh tick: work arrives in a later issue");
+  await runSchedule("metricsRefresh", { trigger: "schedule" });
 };

@@ -1,7 +1,7 @@
 import "../secrets";
-import { logger } from "@studio/core/util/logger";
+import { runSchedule } from "./schedules";
 
-/** Mondays at 09:00 UTC. PLACEHOLDER: the weekly report fan-out arrives in a later issue. */
+/** Mondays at 09:00 UTC. The report fan-out arrives with its issue; the run is recorded already. */
 export const handler = async () => {
-  logger.info("weekly report tick: work arrives in a later issue");
+  await runSchedule("weeklyReport", { trigger: "schedule" });
 };

@@ -7,6 +7,7 @@ import { openApiDocument } from "./openapi";
 import { router } from "./router";
 import { accounts } from "./routes/accounts";
 import { health } from "./routes/health";
+import { jobs } from "./routes/jobs";
 import { ops } from "./routes/ops";
 import { posts } from "./routes/posts";
 import { workspaces } from "./routes/workspaces";
@@ -45,6 +46,7 @@ app.route("/", workspaces);
 app.route("/", accounts);
 app.route("/", posts);
 app.route("/", ops);
+app.route("/", jobs);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   type: "http",

@@ -123,6 +123,14 @@ export const PostSchema = z
     scheduledFor: z.string().nullable(),
     attempts: z.number().int(),
     externalPostId: z.string().nullable(),
+    platformPostId: z
+      .string()
+      .nullable()
+      .openapi({ description: "The id the platform shows the live post under; metrics are read with it." }),
+    removedOnPlatformAt: z
+      .string()
+      .nullable()
+      .openapi({ description: "When the platform answered that the post no longer exists there." }),
     publishedAt: z.string().nullable(),
     lastError: z.object({ code: z.string(), message: z.string() }).nullable(),
     version: z.number().int(),

@@ -1,10 +1,8 @@
+import * as JobRun from "@studio/core/job-run/job-run";
 import { CompetitorsMessage } from "@studio/core/queue/messages";
-import { logger } from "@studio/core/util/logger";
 import { sqsConsumer } from "./batch";
 
-/** Competitors queue consumer. PLACEHOLDER: competitor tracking arrives in a later issue. */
+/** Competitors queue consumer: one competitor of one run. (Refresh itself: next commit.) */
 export const handler = sqsConsumer("competitors", CompetitorsMessage, async (message) => {
-  logger.info("competitors refresh arrives in a later issue; message acknowledged", {
-    workspaceId: message.workspaceId,
-  });
+  await JobRun.completePart(message, message.competitorId, { counts: {} });
 });

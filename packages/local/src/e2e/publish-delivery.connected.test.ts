@@ -215,7 +215,7 @@ describe("publishing: duplicates, overlapping dispatchers, DLQ replay, database 
     }
     const { db } = await import("@studio/core/db/service");
     const runs = await db().entities.jobRun.query.byJob({ job: "publishDispatcher" }).go({ order: "desc", limit: 1 });
-    expect(runs.data[0]?.outcome).toBe("error");
+    expect(runs.data[0]?.status).toBe("error");
     const next = await runDispatcher();
     expect(next.sent).toBeGreaterThanOrEqual(1);
     expect((await s.waitFinal(key, post.id, 40_000)).status).toBe("published");
