@@ -41,6 +41,7 @@ export const jobs = router()
     createRoute({
       method: "get",
       path: "/v1/ops/jobs",
+      operationId: "listJobRuns",
       tags: ["ops"],
       summary: "Recent job runs, newest first (admin)",
       security,
@@ -65,6 +66,7 @@ export const jobs = router()
     createRoute({
       method: "post",
       path: "/v1/ops/schedules/{name}/run",
+      operationId: "runSchedule",
       tags: ["ops"],
       summary: "Fire a schedule now (admin): a run of its own",
       description:
