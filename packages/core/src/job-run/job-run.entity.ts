@@ -34,7 +34,7 @@ export const JobRunEntity = new Entity({
   indexes: {
     byId: {
       pk: { field: "pk", composite: ["id"], casing: "none" },
-      sk: { field: "sk", composite: [] },
+      sk: { field: "sk", composite: [], casing: "none" },
     },
     /** Recent runs of a job, newest first. */
     byJob: {
