@@ -1,4 +1,4 @@
-import { createPatch } from "diff";
+import { applyPatch, createPatch } from "diff";
 
 /** A patch longer than this (characters) is not stored: before and after say it all. */
 export const PATCH_MAX_CHARS = 16_000;
@@ -29,4 +29,16 @@ export function captionPatch(before: string, after: string): CaptionPatch {
   if (patch === undefined) return { patchOmitted: "too_slow" };
   if (patch.length > PATCH_MAX_CHARS) return { patchOmitted: "too_large" };
   return { patch };
+}
+
+/**
+ * Applies a stored patch to the caption it was made from (jsdiff's `applyPatch`); `undefined`
+ * when it does not fit.
+ *
+ * @example
+ * applyCaptionPatch(edit.before, edit.patch) === edit.after; // true
+ */
+export function applyCaptionPatch(before: string, patch: string): string | undefined {
+  const out = applyPatch(before, patch);
+  return out === false ? undefined : out;
 }

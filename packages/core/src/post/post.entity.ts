@@ -30,6 +30,11 @@ export const PostEntity = new Entity({
     accountId: { type: "string", required: true },
     platform: { type: PLATFORMS, required: true },
     caption: { type: "string", required: true },
+    /**
+     * The caption the post was created with, kept forever (edits: caption-edit/). Posts written
+     * before edits existed lack it: their caption could not change, so it is the original.
+     */
+    originalCaption: { type: "string" },
     media: {
       type: "list",
       required: true,

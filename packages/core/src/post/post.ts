@@ -27,6 +27,8 @@ export interface PostView {
   accountId: string;
   platform: Platform;
   caption: string;
+  /** The first caption, kept forever (every change: `GET /v1/posts/{id}/edits`). */
+  originalCaption: string;
   media: MediaInput[];
   status: PostStatus;
   scheduledFor: string | null;
@@ -83,6 +85,7 @@ export async function create(
     accountId: account.id,
     platform: account.platform,
     caption: input.caption,
+    originalCaption: input.caption,
     media: input.media.map((m) => ({ url: m.url, type: m.type })),
     status: "draft",
     version: 1,
@@ -102,8 +105,11 @@ export async function get(workspaceId: string, id: string): Promise<PostView> {
   return toView(await load(workspaceId, id));
 }
 
-async function load(workspaceId: string, id: string): Promise<PostItem> {
-  const { data } = await db().entities.post.get({ id }).go();
+/** The stored post, or 404 `post.not_found` when absent or another workspace's. */
+export async function load(workspaceId: string, id: string, opts: { consistent?: boolean } = {}): Promise<PostItem> {
+  const { data } = await db()
+    .entities.post.get({ id })
+    .go({ consistent: opts.consistent ?? false });
   if (!data || data.workspaceId !== workspaceId) throw new NotFoundError("post.not_found", "Post not found.");
   return data;
 }
@@ -330,8 +336,11 @@ async function transition(
     return data as PostItem;
   } catch (err) {
     if (!isConditionalFailure(err)) throw err;
-    const { data: fresh } = await db().entities.post.get({ id: current.id }).go();
-    throw stateConflict(fresh ?? current, "changed");
+    const { data: fresh } = await db().entities.post.get({ id: current.id }).go({ consistent: true });
+    // Deleted since it was read (a drag onto a post someone just deleted): 404, and the patch's
+    // attribute_exists condition has created nothing.
+    if (!fresh) throw new NotFoundError("post.not_found", "Post not found.");
+    throw stateConflict(fresh, "changed");
   }
 }
 
@@ -339,7 +348,7 @@ function scheduleKeys(id: string, scheduledFor: string) {
   return { scheduledFor, calendarAt: scheduledFor, dueShard: shardOf(id), dueAt: `${scheduledFor}#${id}` };
 }
 
-function stateConflict(post: PostItem, verb: string): ConflictError {
+export function stateConflict(post: PostItem, verb: string): ConflictError {
   return new ConflictError("post.state_conflict", `This post is ${post.status} and cannot be ${verb} now.`, {
     status: post.status,
     version: post.version,
@@ -362,7 +371,7 @@ async function requireActiveAccount(workspaceId: string, accountId: string): Pro
  * The API's half of "on time": a post due before the dispatcher's next run is sent now. A
  * failure here is not the caller's: the post is stored as scheduled and the dispatcher sends it.
  */
-async function enqueueSoon(post: PostItem): Promise<void> {
+export async function enqueueSoon(post: PostItem): Promise<void> {
   try {
     await enqueueIfDueSoon(post);
   } catch (err) {
@@ -400,6 +409,7 @@ export function toView(p: PostItem): PostView {
     accountId: p.accountId,
     platform: p.platform,
     caption: p.caption,
+    originalCaption: p.originalCaption ?? p.caption,
     media: p.media.map((m) => ({ url: m.url, type: m.type })),
     status: p.status,
     scheduledFor: p.scheduledFor ?? null,

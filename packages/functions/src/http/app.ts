@@ -9,6 +9,7 @@ import { accounts } from "./routes/accounts";
 import { health } from "./routes/health";
 import { jobs } from "./routes/jobs";
 import { ops } from "./routes/ops";
+import { postEdits } from "./routes/post-edits";
 import { posts } from "./routes/posts";
 import { workspaces } from "./routes/workspaces";
 
@@ -45,6 +46,7 @@ app.route("/", health);
 app.route("/", workspaces);
 app.route("/", accounts);
 app.route("/", posts);
+app.route("/", postEdits);
 app.route("/", ops);
 app.route("/", jobs);
 

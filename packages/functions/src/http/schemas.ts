@@ -118,6 +118,7 @@ export const PostSchema = z
     accountId: z.string(),
     platform: z.enum(PLATFORMS),
     caption: z.string(),
+    originalCaption: z.string().openapi({ description: "The first caption, kept forever." }),
     media: z.array(z.object({ url: z.string(), type: z.enum(["image", "video"]) })),
     status: z.enum(POST_STATUSES),
     scheduledFor: z.string().nullable(),
