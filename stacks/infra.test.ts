@@ -24,6 +24,18 @@ const EXPECTED_SCHEDULES = {
   competitorsRefresh: "cron(0 0 * * ? *)", // daily 00:00 UTC
 };
 const FOURTEEN_DAYS = 14 * 24 * 3600;
+/** Literal copy of the llm queue (issue 10): one generation per invocation, room for two model calls. */
+const EXPECTED_LLM_QUEUE = {
+  name: "llm",
+  handler: "packages/functions/src/queue/llm.handler",
+  timeoutSeconds: 300,
+  visibilityTimeoutSeconds: 1800,
+  batchSize: 1,
+  maxBatchingWindowSeconds: 0,
+  maxConcurrency: 5,
+  maxReceiveCount: 4,
+  dlqRetentionDays: 14,
+};
 
 /** CloudFormation JSON as the template holds it: untyped by nature, checked by the assertions. */
 // biome-ignore lint/suspicious/noExplicitAny: template JSON
@@ -136,6 +148,17 @@ describe.each(Object.values(queues))("queue $name", (spec) => {
   });
 });
 
+describe("llm queue", () => {
+  it("jobs.ts still says what this test says", () => {
+    expect(queues.llm).toEqual(EXPECTED_LLM_QUEUE);
+  });
+
+  it("exists with its DLQ in the template", () => {
+    const names = resources(t.queues, "AWS::SQS::Queue").map((q) => q.Properties.QueueName);
+    expect(names).toEqual(expect.arrayContaining([queueName(STAGE, "llm"), dlqName(STAGE, "llm")]));
+  });
+});
+
 describe("schedules", () => {
   it("jobs.ts still says what this test says", () => {
     expect(Object.fromEntries(Object.values(schedules).map((s) => [s.name, s.expression]))).toEqual(EXPECTED_SCHEDULES);
@@ -181,11 +204,11 @@ describe("api", () => {
 });
 
 describe("every Studio function", () => {
-  it("is one of the 4 consumers, 4 jobs or the API", () => {
+  it("is one of the queue consumers, the scheduled jobs or the API", () => {
     expect(allFunctions()).toHaveLength(Object.keys(queues).length + Object.keys(schedules).length + 1);
   });
 
-  it("knows the stage, the table, every queue and DLQ, and the encryption key", () => {
+  it("knows the stage, the table, every queue and DLQ, the encryption key and the OpenAI key (secrets)", () => {
     const expected = [
       "STUDIO_STAGE",
       "STUDIO_TABLE_NAME",
@@ -194,11 +217,14 @@ describe("every Studio function", () => {
         `STUDIO_DLQ_URL_${k.toUpperCase()}`,
       ]),
       "SST_Secret_value_STUDIO_ENCRYPTION_KEY",
+      "SST_Secret_value_OPENAI_API_KEY",
     ];
     for (const fn of allFunctions()) {
       const vars = fn.Properties.Environment.Variables as Record<string, unknown>;
       expect(Object.keys(vars), fn.id).toEqual(expect.arrayContaining(expected));
       expect(vars.STUDIO_STAGE).toBe(STAGE);
+      // Secrets are bound (SSM), never plain values in the template.
+      expect(vars.OPENAI_API_KEY, fn.id).toBeUndefined();
     }
   });
 

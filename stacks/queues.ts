@@ -16,7 +16,7 @@ import { Storage } from "./storage";
  * (the schedules and the API reuse it), so any function can enqueue to any queue.
  */
 export function Queues({ stack, app }: StackContext) {
-  const { table, encryptionKey } = use(Storage);
+  const { table, encryptionKey, openaiApiKey } = use(Storage);
   const kinds = Object.keys(queues) as QueueKind[];
 
   const created = kinds.map((kind) => {
@@ -49,7 +49,7 @@ export function Queues({ stack, app }: StackContext) {
 
   const runtime = {
     environment,
-    bind: [encryptionKey],
+    bind: [encryptionKey, openaiApiKey],
     permissions: [
       new PolicyStatement({
         actions: [

@@ -32,7 +32,9 @@ export function Storage({ stack, app }: StackContext) {
 
   const encryptionKey = new Config.Secret(stack, "STUDIO_ENCRYPTION_KEY");
   const adminToken = new Config.Secret(stack, "STUDIO_ADMIN_TOKEN");
+  /** The OpenAI API key: only the LLM module's client reads it (llm/client.ts). */
+  const openaiApiKey = new Config.Secret(stack, "OPENAI_API_KEY");
 
   stack.addOutputs({ TableName: db.tableName });
-  return { table: db, encryptionKey, adminToken };
+  return { table: db, encryptionKey, adminToken, openaiApiKey };
 }

@@ -58,6 +58,7 @@ async function main() {
     `  platforms     instagram ${process.env.STUDIO_INSTAGRAM_API_URL ?? "-"}`,
     `                facebook  ${process.env.STUDIO_FACEBOOK_API_URL ?? "-"}`,
     `                tiktok    ${process.env.STUDIO_TIKTOK_API_URL ?? "-"}`,
+    `  LLM           ${rt.offlineModel ? `offline model ${rt.offlineModel.baseUrl} (no OPENAI_API_KEY set)` : (process.env.OPENAI_BASE_URL ?? "OpenAI")}`,
     `  pollers       ${Object.keys(rt.pollers).join(", ") || "none"}`,
     `  schedules     ${options.schedules === false ? "none" : describeSchedules(options.schedules?.periodSeconds ?? {})}`,
     `ready in ${ready.toFixed(1)} s. Ctrl-C stops.`,

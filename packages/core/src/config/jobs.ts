@@ -5,7 +5,7 @@
  * pins it.
  */
 
-export type QueueKind = "publish" | "metrics" | "report" | "competitors";
+export type QueueKind = "publish" | "metrics" | "report" | "competitors" | "llm";
 
 export interface QueueSpec {
   /** Logical name; the physical name is `${stage}-studio-${name}`. */
@@ -71,6 +71,26 @@ export const queues: Record<QueueKind, QueueSpec> = {
     maxBatchingWindowSeconds: 1,
     maxConcurrency: 3,
     maxReceiveCount: 5,
+    dlqRetentionDays: 14,
+  },
+  /**
+   * Background LLM work (generation/README.md): plans, repurposings, and later campaign plans,
+   * reports' narratives, experiment summaries. One generation per invocation; the timeout holds
+   * two model calls (the answer and its one repair) at the entry points' budgets
+   * (config/llm.ts), and every call's deadline is this invocation's remaining time, so a
+   * Lambda timeout never cuts a call. An unavailable model backs off through the message's
+   * visibility (Retry-After); the last receive marks the generation failed instead of
+   * dead-lettering it, so the DLQ holds only what could not even be marked.
+   */
+  llm: {
+    name: "llm",
+    handler: "packages/functions/src/queue/llm.handler",
+    timeoutSeconds: 300,
+    visibilityTimeoutSeconds: 1800,
+    batchSize: 1,
+    maxBatchingWindowSeconds: 0,
+    maxConcurrency: 5,
+    maxReceiveCount: 4,
     dlqRetentionDays: 14,
   },
 };

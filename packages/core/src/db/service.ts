@@ -7,8 +7,9 @@ import { CaptionEditEntity } from "../caption-edit/caption-edit.entity";
 import { CompetitorEntity, CompetitorMetricsEntity } from "../competitor/competitor.entity";
 import { env } from "../config/env";
 import { ExperimentEntity } from "../experiment/experiment.entity";
+import { GenerationEntity } from "../generation/generation.entity";
 import { JobRunEntity, JobRunPartEntity } from "../job-run/job-run.entity";
-import { LlmUsageEntity } from "../llm/llm-usage.entity";
+import { LlmSpendEntity, LlmUsageEntity } from "../llm/llm-usage.entity";
 import { PostMetricsEntity } from "../metrics/post-metrics.entity";
 import { WeeklyPlanEntity } from "../plan/weekly-plan.entity";
 import { PostEntity } from "../post/post.entity";
@@ -34,6 +35,8 @@ const make = () =>
       captionEdit: CaptionEditEntity,
       toolCall: ToolCallEntity,
       llmUsage: LlmUsageEntity,
+      llmSpend: LlmSpendEntity,
+      generation: GenerationEntity,
       jobRun: JobRunEntity,
       jobRunPart: JobRunPartEntity,
       messageFailure: MessageFailureEntity,

@@ -53,3 +53,12 @@ export const CompetitorsMessage = z.object({
   runId: z.string().min(1),
 });
 export type CompetitorsMessage = z.infer<typeof CompetitorsMessage>;
+
+/** Background LLM work (generation/): run generation `id` with the generator named `feature`. */
+export const GenerationMessage = z.object({
+  kind: z.literal("generate"),
+  feature: z.string().min(1),
+  workspaceId: z.string().min(1),
+  id: z.string().min(1),
+});
+export type GenerationMessage = z.infer<typeof GenerationMessage>;

@@ -18,9 +18,9 @@ import type { z } from "zod";
 export function sqsConsumer<S extends z.ZodTypeAny>(
   queue: string,
   schema: S,
-  handle: (message: z.infer<S>, record: SQSRecord) => Promise<void>,
+  handle: (message: z.infer<S>, record: SQSRecord, context: Context) => Promise<void>,
 ) {
-  const recordHandler = async (record: SQSRecord) => {
+  const recordHandler = (context: Context) => async (record: SQSRecord) => {
     let body: unknown;
     try {
       body = JSON.parse(record.body);
@@ -33,7 +33,7 @@ export function sqsConsumer<S extends z.ZodTypeAny>(
       return;
     }
     try {
-      await handle(parsed.data, record);
+      await handle(parsed.data, record, context);
     } catch (err) {
       // Kept by message id for operators peeking at the DLQ (first and last reason).
       await recordMessageFailure(queue, record.messageId, err instanceof Error ? err.message : String(err));
@@ -43,7 +43,7 @@ export function sqsConsumer<S extends z.ZodTypeAny>(
   // One processor per invocation: a processor holds the batch's failures, and two batches in
   // one process (the local runtime, the benchmark) must not share them.
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), {
+    processPartialResponse(event, recordHandler(context), new BatchProcessor(EventType.SQS), {
       context,
       throwOnFullBatchFailure: false,
     });

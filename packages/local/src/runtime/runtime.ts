@@ -17,6 +17,7 @@ import {
   provisionTable,
   type QueueResources,
 } from "../aws/provision";
+import { type OfflineModel, startOfflineModel } from "../offline-model/index";
 import { loadHandler } from "./handler-module";
 import { loadApiApp, loadSimulators, type Simulators } from "./integrations";
 import { type PollerSpec, QueuePoller } from "./poller";
@@ -47,6 +48,8 @@ export interface RuntimeOptions {
   api?: boolean;
   /** Start the platform simulators for the platforms whose URL is not set (default true). */
   simulators?: boolean;
+  /** Start the offline model when neither OPENAI_API_KEY nor OPENAI_BASE_URL is set (default true). */
+  offlineModel?: boolean;
   /** false: no schedules. Default: all, on their real expressions. */
   schedules?: false | ScheduleOptions;
   /** false: no pollers; a list: only these queues. Default: every queue. */
@@ -79,6 +82,8 @@ export interface Runtime {
   pollers: Record<string, QueuePoller>;
   scheduler: Scheduler | undefined;
   simulators: Simulators | undefined;
+  /** The offline model, when it answers for OpenAI (no OPENAI_API_KEY / OPENAI_BASE_URL set). */
+  offlineModel: OfflineModel | undefined;
   /** Graceful: stop receiving, let batches finish (bounded), snapshot SQS, stop everything. */
   stop(): Promise<void>;
   /** Abrupt, like a crash: no waiting for batches and no final SQS snapshot. */
@@ -192,6 +197,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     }
 
     const simulators = options.simulators === false ? undefined : await startPlatformSimulators(cleanups);
+    const offlineModel = options.offlineModel === false ? undefined : await startOfflineModelIfNoKey(cleanups);
 
     let apiUrl: string | undefined;
     if (options.api !== false) {
@@ -285,6 +291,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       pollers,
       scheduler,
       simulators,
+      offlineModel,
       stop: () => stop(true),
       kill: () => stop(false),
     };
@@ -317,6 +324,22 @@ async function startPlatformSimulators(cleanups: Array<() => Promise<void>>): Pr
     });
   }
   return sims;
+}
+
+/**
+ * Without OPENAI_API_KEY (and without OPENAI_BASE_URL naming another OpenAI-compatible server),
+ * the offline model answers: OPENAI_BASE_URL points at it while this runtime runs and is unset
+ * on stop, like the simulators' URLs.
+ */
+async function startOfflineModelIfNoKey(cleanups: Array<() => Promise<void>>): Promise<OfflineModel | undefined> {
+  if (process.env.OPENAI_API_KEY || process.env.OPENAI_BASE_URL) return undefined;
+  const model = await startOfflineModel({ port: 0 });
+  process.env.OPENAI_BASE_URL = model.baseUrl;
+  cleanups.push(async () => {
+    if (process.env.OPENAI_BASE_URL === model.baseUrl) delete process.env.OPENAI_BASE_URL;
+    await model.stop();
+  });
+  return model;
 }
 
 /** Logs how long each start-up phase took (debug level: STUDIO_LOG_LEVEL=DEBUG). */

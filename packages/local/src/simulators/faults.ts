@@ -88,7 +88,11 @@ export class FaultRegistry {
   private next = 1;
   private random: () => number;
 
-  constructor(seed = 1) {
+  /** `types`: the vocabulary this registry accepts (the offline model has its own). */
+  constructor(
+    seed = 1,
+    private readonly types: readonly string[] = FAULT_TYPES,
+  ) {
     this.random = rng(seed);
   }
 
@@ -97,7 +101,7 @@ export class FaultRegistry {
   }
 
   add(spec: FaultSpec): Fault {
-    if (!(FAULT_TYPES as readonly string[]).includes(spec.type)) throw new Error(`unknown fault type ${spec.type}`);
+    if (!this.types.includes(spec.type)) throw new Error(`unknown fault type ${spec.type}`);
     if (!spec.operation) throw new Error("a fault needs an operation (or *)");
     if (spec.rate !== undefined && !(spec.rate >= 0 && spec.rate <= 1)) throw new Error("rate must be within 0..1");
     const fault: Fault = { ...spec, id: `f${this.next++}`, fired: 0 };

@@ -1,0 +1,8 @@
+import type { Generator } from "./runner";
+
+/**
+ * Every background generation by feature name: the `llm` queue's consumer runs the one named in
+ * the message. Add a feature here (and its `Generation.start(...)` in its route) to run it in
+ * the background (generation/README.md).
+ */
+export const generators: Record<string, Generator> = {};
