@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { EntityItem } from "electrodb";
+import { isConditionalFailure } from "../db/conditional";
 import { db } from "../db/service";
 import { ConflictError, NotFoundError } from "../errors";
-import { isConditionalFailure } from "../publish/enqueue";
 import type { GenerationMessage } from "../queue/messages";
 import { sendMessage } from "../queue/sqs";
 import { withCursor } from "../util/cursor";

@@ -1,4 +1,4 @@
-import type { Generator } from "./runner";
+import type { Generator } from "./generator";
 
 /**
  * Every background generation by feature name: the `llm` queue's consumer runs the one named in

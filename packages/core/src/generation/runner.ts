@@ -2,25 +2,8 @@ import { exhausted, queueOutcome } from "../llm/outcome";
 import type { GenerationMessage } from "../queue/messages";
 import { logger } from "../util/logger";
 import { claim, finish, type GenerationItem, release, checkpoint as saveCheckpoint } from "./generation";
+import type { RunContext } from "./generator";
 import { generators } from "./registry";
-
-/** What a generator gets besides its generation. */
-export interface RunContext {
-  /** Epoch ms every LLM call of this run must end by (the consumer's remaining time). */
-  deadline: number;
-  /** Stores output produced so far (before side effects); returns the updated generation. */
-  checkpoint(output: unknown): Promise<GenerationItem>;
-}
-
-/**
- * A feature's background work. `run` returns the final output (the generation becomes `ready`)
- * or throws (mapped by llm/outcome.ts). It must be safe to run again after a crash or a
- * retryable failure: read `generation.output` (the checkpoint) before asking the model again,
- * and write side effects with deterministic ids (generation.childId).
- */
-export interface Generator {
-  run(generation: GenerationItem, ctx: RunContext): Promise<unknown>;
-}
 
 export type DeliveryOutcome = { kind: "ack" } | { kind: "retry"; delaySeconds: number; reason: string };
 
