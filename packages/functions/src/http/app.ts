@@ -6,6 +6,7 @@ import { errorBody, onError } from "./errors";
 import { openApiDocument } from "./openapi";
 import { router } from "./router";
 import { accounts } from "./routes/accounts";
+import { calendar } from "./routes/calendar";
 import { health } from "./routes/health";
 import { jobs } from "./routes/jobs";
 import { ops } from "./routes/ops";
@@ -47,6 +48,7 @@ app.route("/", workspaces);
 app.route("/", accounts);
 app.route("/", posts);
 app.route("/", postEdits);
+app.route("/", calendar);
 app.route("/", ops);
 app.route("/", jobs);
 
