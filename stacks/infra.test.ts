@@ -228,6 +228,15 @@ describe("every Studio function", () => {
     }
   });
 
+  it("never lets user-supplied URLs reach private addresses (STUDIO_OUTBOUND_ALLOW_PRIVATE is local only)", () => {
+    for (const fn of allFunctions()) {
+      const vars = fn.Properties.Environment.Variables as Record<string, unknown>;
+      expect(vars.STUDIO_OUTBOUND_ALLOW_PRIVATE, fn.id).toBeUndefined();
+    }
+    for (const tpl of Object.values(t))
+      expect(JSON.stringify(tpl.toJSON())).not.toContain("STUDIO_OUTBOUND_ALLOW_PRIVATE");
+  });
+
   it("may read and write the table and send to every queue", () => {
     for (const tpl of [t.queues, t.schedules, t.api]) {
       for (const fn of studioFunctions(tpl)) {

@@ -16,6 +16,7 @@ const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void
   "/bucket.mp4": (_q, r) =>
     r.writeHead(200, { "content-type": "application/octet-stream", "content-length": 10 }).end(),
   "/gone.jpg": (_q, r) => r.writeHead(404).end(),
+  "/to-metadata.jpg": (_q, r) => r.writeHead(302, { location: "http://169.254.169.254/latest/meta-data/" }).end(),
   "/private.jpg": (_q, r) => r.writeHead(403).end(),
   "/down.jpg": (_q, r) => r.writeHead(503, { "retry-after": "12" }).end(),
   "/slow.jpg": () => {},
@@ -41,6 +42,8 @@ let base: string;
 const heads: string[] = [];
 
 beforeAll(async () => {
+  // The media host of this test lives on loopback, as the local runtime's does.
+  process.env.STUDIO_OUTBOUND_ALLOW_PRIVATE = "1";
   server = createServer((req, res) => {
     heads.push(`${req.method} ${req.url}`);
     (routes[req.url ?? ""] ?? ((_q, r) => r.writeHead(404).end()))(req, res);
@@ -132,5 +135,25 @@ describe("checkMedia", () => {
       ok: false,
       code: "post.media_invalid",
     });
+  });
+
+  it("refuses an internal address under the production rule: no request sent, nothing learned", async () => {
+    process.env.STUDIO_OUTBOUND_ALLOW_PRIVATE = "0";
+    process.env.STUDIO_OUTBOUND_PORTS = new URL(base).port;
+    try {
+      heads.length = 0;
+      const r = await checkMedia("instagram", at([img("/a.jpg")]));
+      expect(r).toEqual({ ok: false, code: "post.media_invalid", message: expect.stringMatching(/public address/) });
+      expect(heads).toEqual([]);
+    } finally {
+      process.env.STUDIO_OUTBOUND_ALLOW_PRIVATE = "1";
+      delete process.env.STUDIO_OUTBOUND_PORTS;
+    }
+  });
+
+  it("a redirect to the metadata service is refused and the answer is not echoed", async () => {
+    const r = await checkMedia("instagram", at([img("/to-metadata.jpg")]));
+    expect(r).toEqual({ ok: false, code: "post.media_invalid", message: expect.any(String) });
+    expect(JSON.stringify(r)).not.toMatch(/169\.254|302|meta-data/);
   });
 });

@@ -1,3 +1,4 @@
+import { checkOutboundUrl, OutboundRefusedError, outboundFetch, outboundPolicy } from "../net/index";
 import { classifyNetworkError, isTimeout } from "../platform/classify";
 import { PlatformError } from "../platform/errors";
 import type { MediaItem } from "../platform/types";
@@ -56,10 +57,16 @@ export type MediaCheckResult =
   | { ok: true }
   | { ok: false; code: "post.media_invalid" | "post.media_unreachable"; message: string };
 
+/** How the check calls the media host: `outboundFetch` (public addresses only) unless a test injects one. */
+export type MediaFetch = (
+  url: string,
+  init: { method: "HEAD" | "GET"; headers: Record<string, string>; signal: AbortSignal },
+) => Promise<Response>;
+
 export interface MediaCheckOptions {
   /** Per request (HEAD, then the ranged GET if needed). Default 8 s. */
   timeoutMs?: number;
-  fetch?: typeof fetch;
+  fetch?: MediaFetch;
 }
 
 const NAMES: Record<Platform, string> = { instagram: "Instagram", facebook: "Facebook", tiktok: "TikTok" };
@@ -84,13 +91,12 @@ const unavailable = (platform: Platform, message: string, httpStatus?: number, r
   new PlatformError({ platform, kind: "retryable", code: "media.host_unavailable", message, httpStatus, retryAfterMs });
 
 async function probe(platform: Platform, url: string, opts: MediaCheckOptions): Promise<Response> {
-  const doFetch = opts.fetch ?? fetch;
+  const doFetch: MediaFetch = opts.fetch ?? ((u, init) => outboundFetch(u, init));
   const timeoutMs = opts.timeoutMs ?? 8_000;
   const attempt = async (method: "HEAD" | "GET") => {
     try {
       const res = await doFetch(url, {
         method,
-        redirect: "follow",
         headers: method === "GET" ? { range: "bytes=0-0" } : {},
         signal: AbortSignal.timeout(timeoutMs),
       });
@@ -98,6 +104,9 @@ async function probe(platform: Platform, url: string, opts: MediaCheckOptions): 
       await res.body?.cancel().catch(() => {});
       return res;
     } catch (err) {
+      // A refused link (internal address, a redirect to one…) is a verdict on the post, not a
+      // host outage: the caller reports it without anything learned about the target.
+      if (err instanceof OutboundRefusedError) throw err;
       if (isTimeout(err))
         throw unavailable(platform, `The media host did not answer within ${timeoutMs / 1000} s (${shown(url)}).`);
       const e = classifyNetworkError({ platform, operation: "media.check", idempotent: true }, err);
@@ -137,8 +146,12 @@ async function checkOne(platform: Platform, item: MediaItem, opts: MediaCheckOpt
 
   let res: Response;
   try {
+    checkOutboundUrl(item.url, outboundPolicy());
     res = await probe(platform, item.url, opts);
   } catch (err) {
+    if (err instanceof OutboundRefusedError)
+      // Not even the link: under a rebinding name it would tell the caller which name is internal.
+      return { ok: false, code: "post.media_invalid", message: `${err.message} Replace the media link.` };
     if (err instanceof PlatformError && err.platformCode === "ENOTFOUND")
       return {
         ok: false,

@@ -11,7 +11,7 @@ import { logger, redactString } from "../util/logger";
 import { shardOf } from "../util/shard";
 import { nowIso } from "../util/time";
 import { type Platform, type PostEntity, type PostStatus, UNSCHEDULED } from "./post.entity";
-import { checkCaption, checkMedia, checkScheduleTime, NEARBY_WINDOW_MS } from "./rules";
+import { checkCaption, checkMedia, checkMediaLinks, checkScheduleTime, NEARBY_WINDOW_MS } from "./rules";
 
 /** A post as stored. */
 export type PostItem = EntityItem<typeof PostEntity>;
@@ -75,6 +75,7 @@ export async function create(
   const account = await Account.find(workspaceId, input.accountId);
   if (!account) throw new NotFoundError("account.not_found", "Account not found.");
   checkMedia(account.platform, input.media);
+  checkMediaLinks(input.media);
   checkCaption(account.platform, input.caption);
   const scheduledFor = input.scheduledFor ? checkScheduleTime(input.scheduledFor, now) : undefined;
   const id = newId("post");
@@ -208,6 +209,7 @@ export async function schedule(
   if (!["draft", "failed", "cancelled"].includes(current.status)) throw stateConflict(current, "scheduled");
   await requireActiveAccount(workspaceId, current.accountId);
   checkMedia(current.platform, current.media);
+  checkMediaLinks(current.media);
   checkCaption(current.platform, current.caption);
   const scheduledFor = checkScheduleTime(when, now);
   // Timeline: read (status S, version v) → write only if still (S, v). A worker or another

@@ -1,4 +1,5 @@
 import { ValidationError } from "../errors";
+import { checkOutboundUrl, OutboundRefusedError, outboundPolicy } from "../net/index";
 import type { Platform } from "../platforms";
 import { parseInstant } from "../util/time";
 
@@ -27,6 +28,27 @@ export function checkMedia(platform: Platform, media: { type: "image" | "video" 
   if (platform === "tiktok" && (media.length !== 1 || media[0]?.type !== "video")) {
     fail("A TikTok post needs exactly one video.");
   }
+}
+
+/**
+ * Media links a user gave must be public http(s) URLs (issue 8): what can be judged without a
+ * connection — scheme, user info, port, internal address literals in any notation, local host
+ * names — is a 400 `post.media_invalid` naming the item. The resolved address is checked again
+ * at publish time, when the media check connects (net/guarded-agent.ts).
+ *
+ * @example
+ * checkMediaLinks([{ url: "http://169.254.169.254/latest/meta-data/" }]); // throws post.media_invalid
+ */
+export function checkMediaLinks(media: { url: string }[]): void {
+  const policy = outboundPolicy();
+  media.forEach((item, i) => {
+    try {
+      checkOutboundUrl(item.url, policy);
+    } catch (err) {
+      if (!(err instanceof OutboundRefusedError)) throw err;
+      throw new ValidationError("post.media_invalid", err.message, [{ path: `media.${i}.url`, message: err.message }]);
+    }
+  });
 }
 
 /**

@@ -21,6 +21,9 @@ export function applyLocalEnv(opts: {
     process.env[`STUDIO_QUEUE_URL_${q.kind.toUpperCase()}`] = q.url;
     process.env[`STUDIO_DLQ_URL_${q.kind.toUpperCase()}`] = q.dlqUrl;
   }
+  // The simulators' media host lives on loopback: allow private addresses for user-supplied
+  // URLs unless the caller chose (STUDIO_OUTBOUND_ALLOW_PRIVATE=0 runs with production's rule).
+  process.env.STUDIO_OUTBOUND_ALLOW_PRIVATE ??= "1";
   process.env.STUDIO_ENCRYPTION_KEY ??= randomBytes(32).toString("base64");
   process.env.STUDIO_ADMIN_TOKEN ??= `adm_${randomBytes(18).toString("base64url")}`;
 }
