@@ -5,7 +5,7 @@ import { newId } from "../util/id";
 import { nowIso } from "../util/time";
 import { enqueueSoon, load, type MediaInput, type PostItem, type PostView, stateConflict, toView } from "./post";
 import type { PostStatus } from "./post.entity";
-import { checkCaption, checkMedia } from "./rules";
+import { checkCaption, checkMedia, checkMediaLinks } from "./rules";
 
 /** A post can be edited until publishing starts (and again once it is known not to be live). */
 export const EDITABLE: readonly PostStatus[] = ["draft", "scheduled", "failed", "cancelled"];
@@ -64,6 +64,7 @@ export async function editPost(
     const caption = input.caption ?? current.caption;
     const media = input.media ?? current.media;
     checkMedia(current.platform, media);
+    if (input.media) checkMediaLinks(input.media);
     checkCaption(current.platform, caption);
     const captionChanged = caption !== current.caption;
     const mediaChanged = JSON.stringify(media) !== JSON.stringify(current.media);

@@ -87,6 +87,25 @@ describe("media links only to public addresses (connected)", () => {
     expect(received).toEqual([]);
   });
 
+  it("an edit that swaps in an internal link is a 400 and leaves the post as it was", async () => {
+    const created = await call("POST", "/v1/posts", {
+      token: key,
+      body: { accountId, caption: "edit", media: [{ url: "https://cdn.example.com/a.jpg", type: "image" }] },
+    });
+    expect(created.status).toBe(201);
+    for (const url of [`http://127.0.0.1:${port}/x.jpg`, "http://[::1]/x.jpg", "http://u:p@cdn.example.com/a.jpg"]) {
+      const res = await call("PATCH", `/v1/posts/${created.body.id}`, {
+        token: key,
+        body: { media: [{ url, type: "image" }], version: created.body.version },
+      });
+      expect(res.status, url).toBe(400);
+      expect(res.body.error.code, url).toBe("post.media_invalid");
+    }
+    const after = await call("GET", `/v1/posts/${created.body.id}`, { token: key });
+    expect(after.body.media).toEqual([{ url: "https://cdn.example.com/a.jpg", type: "image" }]);
+    expect(received).toEqual([]);
+  });
+
   it("a public link is accepted", async () => {
     const res = await call("POST", "/v1/posts", {
       token: key,
