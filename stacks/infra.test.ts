@@ -1,4 +1,4 @@
-import { api as apiSpec, dlqName, queueName, queues, schedules } from "@studio/core/config/jobs";
+import { api as apiSpec, dlqName, queueName, queues, schedules, tokenKeeper } from "@studio/core/config/jobs";
 import { table } from "@studio/core/db/table";
 import type { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -22,6 +22,7 @@ const EXPECTED_SCHEDULES = {
   metricsRefresh: "cron(0 */6 * * ? *)", // every 6 hours, UTC
   weeklyReport: "cron(0 9 ? * MON *)", // Mondays 09:00 UTC
   competitorsRefresh: "cron(0 0 * * ? *)", // daily 00:00 UTC
+  tokenKeeper: "cron(*/15 * * * ? *)", // every 15 minutes: refresh tokens well before they expire
 };
 const FOURTEEN_DAYS = 14 * 24 * 3600;
 /** Literal copy of the llm queue (issue 10): one generation per invocation, room for two model calls. */
@@ -182,6 +183,25 @@ describe("schedules", () => {
     );
     expect(fn.Properties.Handler).toBe(spec.handler);
     expect(fn.Properties.Timeout).toBe(spec.timeoutSeconds);
+  });
+});
+
+describe("token keeper", () => {
+  it("is one schedule with its own queue and DLQ, all from one entry of jobs.ts", () => {
+    expect(schedules.tokenKeeper).toBe(tokenKeeper.schedule);
+    expect(queues.tokens).toBe(tokenKeeper.queue);
+    const names = resources(t.queues, "AWS::SQS::Queue").map((q) => q.Properties.QueueName);
+    expect(names).toEqual(expect.arrayContaining([`${STAGE}-studio-tokens`, `${STAGE}-studio-tokens-dlq`]));
+    const rule = one(
+      resources(t.schedules, "AWS::Events::Rule").filter(
+        (r) => r.Properties.ScheduleExpression === "cron(*/15 * * * ? *)",
+      ),
+      "token keeper rule",
+    );
+    expect(rule.Properties.State).toBe("ENABLED");
+    // Written out: a consumer that may call a platform (10 s per call) well inside its timeout,
+    // five receives before the DLQ, and no more than two at once (refreshes are rare and cheap).
+    expect(tokenKeeper.queue).toMatchObject({ timeoutSeconds: 30, maxReceiveCount: 5, maxConcurrency: 2 });
   });
 });
 

@@ -32,6 +32,23 @@ export const AccountEntity = new Entity({
     /** Per-account circuit breaker: no platform calls before this instant. */
     breakerUntil: { type: "string" },
     statusReason: { type: "string" },
+    /**
+     * Something the user should do before it becomes a failure (e.g. TikTok's authorization
+     * ends in 10 days: reconnect). Set by the token keeper; cleared by a reconnect.
+     */
+    tokenWarning: {
+      type: "map",
+      properties: { code: { type: "string", required: true }, message: { type: "string", required: true } },
+    },
+    /** Last successful validity check of a token that does not expire (token keeper). */
+    tokenCheckedAt: { type: "string" },
+    /**
+     * Sparse index keys of the token keeper: present only while the account is `active`, with
+     * `keeperAt` = when the keeper should next look at it (refresh, check, warn or mark). Set
+     * with every token change (account/keeper-plan.ts); `keeperShard` = shardOf(id).
+     */
+    keeperShard: { type: "number" },
+    keeperAt: { type: "string" },
     createdAt: { type: "string", required: true, readOnly: true },
     updatedAt: { type: "string", required: true },
   },
@@ -50,6 +67,16 @@ export const AccountEntity = new Entity({
       index: "gsi2",
       pk: { field: "gsi2pk", casing: "none", composite: ["platform", "externalAccountId"] },
       sk: { field: "gsi2sk", casing: "none", composite: ["workspaceId"] },
+    },
+    /**
+     * Sparse + sharded, on the table's `due` index (its own partitions, `keeperShard_N`): active
+     * accounts by the instant the token keeper should next look at them. Read by the keeper's
+     * schedule, all shards, `keeperAt <= now`.
+     */
+    keeper: {
+      index: "due",
+      pk: { field: "duepk", composite: ["keeperShard"], casing: "none" },
+      sk: { field: "duesk", composite: ["keeperAt"], casing: "none" },
     },
   },
 });

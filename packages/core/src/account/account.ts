@@ -8,6 +8,7 @@ import type { Platform } from "../platforms";
 import { withCursor } from "../util/cursor";
 import { nowIso } from "../util/time";
 import type { AccountEntity, AccountStatus } from "./account.entity";
+import { keeperKeys, type TokenWarning } from "./keeper-plan";
 
 export type AccountItem = EntityItem<typeof AccountEntity>;
 
@@ -21,6 +22,8 @@ export interface AccountView {
   statusReason: string | null;
   expiresAt: string | null;
   refreshExpiresAt: string | null;
+  /** What the user should do before it turns into failed posts (e.g. reconnect before TikTok's authorization ends). */
+  warnings: TokenWarning[];
   createdAt: string;
   updatedAt: string;
 }
@@ -70,6 +73,8 @@ export async function connect(workspaceId: string, input: ConnectInput, now = Da
     createdAt: at,
     updatedAt: at,
   };
+  const keys = keeperKeys(item, now);
+  if ("set" in keys) Object.assign(item, keys.set);
   try {
     await db().entities.account.create(item).go({ response: "none" });
     return toView(item);
@@ -81,10 +86,14 @@ export async function connect(workspaceId: string, input: ConnectInput, now = Da
 
 async function reconnect(id: string, input: ConnectInput, now: number): Promise<AccountItem> {
   const at = nowIso(now);
-  const remove: ("expiresAt" | "refreshExpiresAt" | "statusReason" | "breakerUntil")[] = [
-    "statusReason",
-    "breakerUntil",
-  ];
+  const remove: (
+    | "expiresAt"
+    | "refreshExpiresAt"
+    | "statusReason"
+    | "breakerUntil"
+    | "tokenWarning"
+    | "tokenCheckedAt"
+  )[] = ["statusReason", "breakerUntil", "tokenWarning", "tokenCheckedAt"];
   if (!input.expiresAt) remove.push("expiresAt");
   if (!input.refreshExpiresAt && input.refreshToken) remove.push("refreshExpiresAt");
   const { data } = await db()
@@ -103,7 +112,26 @@ async function reconnect(id: string, input: ConnectInput, now: number): Promise<
     .add({ tokenVersion: 1 })
     .remove(remove)
     .go({ response: "all_new" });
-  return data as AccountItem;
+  return scheduleKeeper(data as AccountItem, now);
+}
+
+/**
+ * Puts the account in the token keeper's index at its next look (or takes it out), for the
+ * tokens it holds now: conditional on their version, so it never files a newer token's account
+ * under an older token's schedule.
+ */
+async function scheduleKeeper(account: AccountItem, now: number): Promise<AccountItem> {
+  const keys = keeperKeys(account, now);
+  try {
+    const patch = db().entities.account.patch({ id: account.id });
+    const { data } = await ("set" in keys ? patch.set(keys.set) : patch.remove(keys.remove))
+      .where((a, op) => op.eq(a.tokenVersion, account.tokenVersion))
+      .go({ response: "all_new" });
+    return data as AccountItem;
+  } catch (err) {
+    if (!isConditionalFailure(err)) throw err;
+    return account; // newer tokens were saved meanwhile, with their own schedule
+  }
 }
 
 async function findByExternal(
@@ -190,6 +218,7 @@ export function toView(a: AccountItem): AccountView {
     statusReason: a.statusReason ?? null,
     expiresAt: a.expiresAt ?? null,
     refreshExpiresAt: a.refreshExpiresAt ?? null,
+    warnings: a.tokenWarning ? [a.tokenWarning] : [],
     createdAt: a.createdAt,
     updatedAt: a.updatedAt,
   };

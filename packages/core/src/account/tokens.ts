@@ -7,8 +7,9 @@ import { db } from "../db/service";
 import { adapters } from "../platform";
 import { PlatformError } from "../platform/errors";
 import type { AccountCredentials, TokenSet } from "../platform/types";
-import { logger } from "../util/logger";
+import { logger, redactString } from "../util/logger";
 import type { AccountEntity } from "./account.entity";
+import { keeperAction, keeperKeys } from "./keeper-plan";
 
 export type AccountItem = EntityItem<typeof AccountEntity>;
 
@@ -40,10 +41,20 @@ export class TokenRefreshPendingError extends Error {
   }
 }
 
-export function credentialsOf(account: AccountItem): AccountCredentials {
+/**
+ * Credentials plus the token version they belong to: every account-state write that follows
+ * from a platform's answer to these credentials is conditional on that version, so an answer
+ * to an old token never changes an account the user has reconnected since.
+ */
+export interface VersionedCredentials extends AccountCredentials {
+  tokenVersion: number;
+}
+
+export function credentialsOf(account: AccountItem): VersionedCredentials {
   return {
     externalAccountId: account.externalAccountId,
     accessToken: decryptSecret(account.accessTokenEnc, account.id),
+    tokenVersion: account.tokenVersion,
   };
 }
 
@@ -68,36 +79,55 @@ const needsRefresh = (account: AccountItem, now: number) =>
 export async function freshCredentials(
   accountId: string,
   opts: { force?: boolean; staleAccessToken?: string; now?: () => number } = {},
-): Promise<{ account: AccountItem; creds: AccountCredentials }> {
+): Promise<{ account: AccountItem; creds: VersionedCredentials }> {
   const now = opts.now ?? Date.now;
   const account = await getAccount(accountId);
   if (account.status !== "active") throw new ReconnectRequiredError(account.id, reconnectMessage(account));
   const creds = credentialsOf(account);
+  // An expired Instagram token cannot be refreshed (platforms.md): say so, without asking.
+  const verdict = keeperAction(account, now());
+  if (verdict.kind === "mark" && account.platform === "instagram") return markOrReread(account, verdict.reason);
   // A forced refresh that someone already did (token changed since the caller saw it) is done.
   const alreadyRotated =
     opts.force && opts.staleAccessToken !== undefined && creds.accessToken !== opts.staleAccessToken;
   if (alreadyRotated || (!opts.force && !needsRefresh(account, now()))) return { account, creds };
   if (!canRefresh(account)) {
     if (opts.force) {
-      const reason = `${account.platform} rejected the access token and it cannot be refreshed.`;
-      await markNeedsReconnect(account, reason);
-      throw new ReconnectRequiredError(account.id, reason);
+      return markOrReread(account, `${account.platform} rejected the access token and it cannot be refreshed.`);
     }
     return { account, creds };
   }
+  return refreshNow(account, now);
+}
 
+/**
+ * Refreshes the account's tokens now, under the account's single flight: the lock, the
+ * platform call, then the new tokens saved atomically with the unlock (conditional on the token
+ * version read). Another holder of the lock → waits for its result. A dead token
+ * (`reconnect`-kind answer) → the account is marked `needs_reconnect`, conditional on the
+ * version the refresh was tried with; transient failures surface as they are (retryable).
+ * Used by the publish worker (through freshCredentials) and by the token keeper.
+ *
+ * @example
+ * const { account } = await refreshNow(await getAccount(id), Date.now);
+ */
+export async function refreshNow(
+  account: AccountItem,
+  now: () => number = Date.now,
+): Promise<{ account: AccountItem; creds: VersionedCredentials }> {
   const lockId = randomUUID();
   if (!(await takeLock(account, lockId, now()))) return waitForOtherRefresh(account, now);
 
   let tokens: TokenSet;
   try {
-    tokens = await refreshWithPlatform(account, creds);
+    tokens = await refreshWithPlatform(account, credentialsOf(account));
   } catch (err) {
     await releaseLock(account.id, lockId);
     if (err instanceof PlatformError && err.kind === "reconnect") {
-      const reason = `${account.platform} refused to refresh the token (${err.message}). Reconnect the account.`;
-      await markNeedsReconnect(account, reason);
-      throw new ReconnectRequiredError(account.id, reason);
+      return markOrReread(
+        account,
+        `${account.platform} refused to refresh the token (${err.message}). Reconnect the account.`,
+      );
     }
     throw err;
   }
@@ -108,6 +138,21 @@ export async function freshCredentials(
     tokenVersion: saved.tokenVersion,
   });
   return { account: saved, creds: credentialsOf(saved) };
+}
+
+/**
+ * Marks the account `needs_reconnect` for a dead token and throws ReconnectRequiredError —
+ * unless its tokens changed since `account` was read (a reconnect, another refresh): then the
+ * new tokens are returned, to be tried.
+ */
+async function markOrReread(
+  account: AccountItem,
+  reason: string,
+): Promise<{ account: AccountItem; creds: VersionedCredentials }> {
+  if (await markNeedsReconnect(account, reason)) throw new ReconnectRequiredError(account.id, reason);
+  const fresh = await getAccount(account.id);
+  if (fresh.status !== "active") throw new ReconnectRequiredError(fresh.id, reconnectMessage(fresh));
+  return { account: fresh, creds: credentialsOf(fresh) };
 }
 
 function canRefresh(account: AccountItem): boolean {
@@ -125,7 +170,8 @@ async function refreshWithPlatform(account: AccountItem, creds: AccountCredentia
   throw new Error(`no token refresh for ${account.platform}`);
 }
 
-async function getAccount(accountId: string): Promise<AccountItem> {
+/** The account, read consistently; ReconnectRequiredError when it was removed. */
+export async function getAccount(accountId: string): Promise<AccountItem> {
   const { data } = await db().entities.account.get({ id: accountId }).go({ consistent: true });
   if (!data) throw new ReconnectRequiredError(accountId, "The account was removed. Connect it again.");
   return data;
@@ -190,6 +236,15 @@ async function saveTokens(account: AccountItem, lockId: string, tokens: TokenSet
   if (tokens.refreshToken) set.refreshTokenEnc = encryptSecret(tokens.refreshToken, account.id);
   if (tokens.expiresAt) set.expiresAt = tokens.expiresAt;
   if (tokens.refreshExpiresAt) set.refreshExpiresAt = tokens.refreshExpiresAt;
+  // The keeper's next look follows the new tokens; a warning about the old ones is re-judged then.
+  const keys = keeperKeys({ ...account, ...set, tokenWarning: undefined }, now, { acted: true });
+  const remove: Array<"refreshLockId" | "refreshLockUntil" | "tokenWarning" | "keeperShard" | "keeperAt"> = [
+    "refreshLockId",
+    "refreshLockUntil",
+    "tokenWarning",
+  ];
+  if ("set" in keys) Object.assign(set, keys.set);
+  else remove.push(...keys.remove);
   // Conditional on the token version only (not on still holding the lock): a rotated refresh
   // token from the platform must be kept even if our lock has just expired. Retried on
   // transient failures — losing it would leave only a dead refresh token.
@@ -198,7 +253,7 @@ async function saveTokens(account: AccountItem, lockId: string, tokens: TokenSet
       const { data } = await db()
         .entities.account.patch({ id: account.id })
         .set(set)
-        .remove(["refreshLockId", "refreshLockUntil"])
+        .remove(remove)
         .where((a, op) => op.eq(a.tokenVersion, account.tokenVersion))
         .go({ response: "all_new" });
       return data as AccountItem;
@@ -211,20 +266,34 @@ async function saveTokens(account: AccountItem, lockId: string, tokens: TokenSet
 }
 
 /**
- * Marks the account `needs_reconnect`. With `tokenVersion`, only if the tokens are still the
- * ones that failed: a reconnect the user made meanwhile is not undone.
+ * Marks the account `needs_reconnect` because a platform answered that its token is dead, and
+ * takes it out of the token keeper's index. Conditional on `tokenVersion`, the version of the
+ * token the platform answered about: a reconnect (or refresh) the user's account got meanwhile
+ * is never undone by an answer about the old token. Returns false when the tokens had changed
+ * (nothing written: the caller should try the new ones).
+ *
+ * @example
+ * if (!(await markNeedsReconnect({ id, tokenVersion: creds.tokenVersion }, reason))) retrySoon();
  */
-export async function markNeedsReconnect(account: Pick<AccountItem, "id"> & { tokenVersion?: number }, reason: string) {
+export async function markNeedsReconnect(
+  account: Pick<AccountItem, "id" | "tokenVersion">,
+  reason: string,
+): Promise<boolean> {
   try {
-    const patch = db()
+    await db()
       .entities.account.patch({ id: account.id })
-      .set({ status: "needs_reconnect", statusReason: reason, updatedAt: new Date().toISOString() });
-    const version = account.tokenVersion;
-    await (version === undefined ? patch : patch.where((a, op) => op.eq(a.tokenVersion, version))).go({
-      response: "none",
-    });
-    logger.warn("account needs reconnect", { accountId: account.id, reason });
+      .set({ status: "needs_reconnect", statusReason: reason, updatedAt: new Date().toISOString() })
+      .remove(["keeperShard", "keeperAt"])
+      .where((a, op) => op.eq(a.tokenVersion, account.tokenVersion))
+      .go({ response: "none" });
+    logger.warn("account needs reconnect", { accountId: account.id, reason: redactString(reason) });
+    return true;
   } catch (err) {
     if (!isConditionalFailure(err)) throw err;
+    logger.info("a dead-token answer about an older token: account left as it is", {
+      accountId: account.id,
+      tokenVersion: account.tokenVersion,
+    });
+    return false;
   }
 }

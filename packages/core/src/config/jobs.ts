@@ -5,7 +5,7 @@
  * pins it.
  */
 
-export type QueueKind = "publish" | "metrics" | "report" | "competitors" | "llm";
+export type QueueKind = "publish" | "metrics" | "report" | "competitors" | "llm" | "tokens";
 
 export interface QueueSpec {
   /** Logical name; the physical name is `${stage}-studio-${name}`. */
@@ -27,6 +27,58 @@ export interface QueueSpec {
   /** DLQ retention, days (14 is the SQS maximum: time for an operator to look). */
   dlqRetentionDays: number;
 }
+
+export type ScheduleKind =
+  | "publishDispatcher"
+  | "metricsRefresh"
+  | "weeklyReport"
+  | "competitorsRefresh"
+  | "tokenKeeper";
+
+export interface ScheduleSpec {
+  name: ScheduleKind;
+  /** EventBridge expression, exactly as the rule gets it. All in UTC. */
+  expression: string;
+  handler: string;
+  timeoutSeconds: number;
+}
+
+/**
+ * A schedule that fans its work out to a queue of its own (with its DLQ): ONE entry names both,
+ * and `queues` and `schedules` below take their halves from it, so the stacks and the local
+ * runtime (which read those two records) create the schedule, the queue, the DLQ and both
+ * functions from this one place.
+ */
+export interface FanOutJob<S extends ScheduleKind, Q extends QueueKind> {
+  schedule: ScheduleSpec & { name: S };
+  queue: QueueSpec & { name: Q };
+}
+
+/**
+ * The token keeper: every 15 minutes the schedule sends one message per account whose token
+ * needs attention (refresh well before expiry, a validity check, a warning, or marking it
+ * `needs_reconnect` ahead of its posts); the queue's consumer does it (account/keeper.ts).
+ * How far ahead, per platform: config/tokens.ts.
+ */
+export const tokenKeeper: FanOutJob<"tokenKeeper", "tokens"> = {
+  schedule: {
+    name: "tokenKeeper",
+    expression: "cron(*/15 * * * ? *)",
+    handler: "packages/functions/src/cron/token-keeper.handler",
+    timeoutSeconds: 60,
+  },
+  queue: {
+    name: "tokens",
+    handler: "packages/functions/src/queue/tokens.handler",
+    timeoutSeconds: 30,
+    visibilityTimeoutSeconds: 180,
+    batchSize: 5,
+    maxBatchingWindowSeconds: 1,
+    maxConcurrency: 2,
+    maxReceiveCount: 5,
+    dlqRetentionDays: 14,
+  },
+};
 
 export const queues: Record<QueueKind, QueueSpec> = {
   publish: {
@@ -93,17 +145,8 @@ export const queues: Record<QueueKind, QueueSpec> = {
     maxReceiveCount: 4,
     dlqRetentionDays: 14,
   },
+  tokens: tokenKeeper.queue,
 };
-
-export type ScheduleKind = "publishDispatcher" | "metricsRefresh" | "weeklyReport" | "competitorsRefresh";
-
-export interface ScheduleSpec {
-  name: ScheduleKind;
-  /** EventBridge expression, exactly as the rule gets it. All in UTC. */
-  expression: string;
-  handler: string;
-  timeoutSeconds: number;
-}
 
 export const schedules: Record<ScheduleKind, ScheduleSpec> = {
   publishDispatcher: {
@@ -130,6 +173,7 @@ export const schedules: Record<ScheduleKind, ScheduleSpec> = {
     handler: "packages/functions/src/cron/competitors-refresh.handler",
     timeoutSeconds: 120,
   },
+  tokenKeeper: tokenKeeper.schedule,
 };
 
 /** The API Lambda (Hono): API and agent. */

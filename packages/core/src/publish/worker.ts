@@ -93,8 +93,10 @@ async function getPost(id: string): Promise<PostItem | null> {
 /** One attempt's work on a post it holds. */
 async function run(post: PostItem, now: () => number): Promise<PublishOutcome> {
   let ctx: FlowContext | undefined;
+  let tokenVersion: number | undefined;
   try {
     const { account, creds } = await freshCredentials(post.accountId);
+    tokenVersion = creds.tokenVersion;
     if (account.breakerUntil && Date.parse(account.breakerUntil) > now()) {
       return await wait(post, Date.parse(account.breakerUntil) - now(), now, "account breaker open");
     }
@@ -111,7 +113,7 @@ async function run(post: PostItem, now: () => number): Promise<PublishOutcome> {
     // A rate-limit error opens the breaker itself, for the wait the platform asked for.
     const rateLimited = err instanceof PlatformError && err.kind === "rate_limited";
     if (ctx && !rateLimited && !(err instanceof InjectedCrash)) await backOffIfBusy(ctx, now);
-    return handleError(ctx?.post ?? post, err, now);
+    return handleError(ctx?.post ?? post, err, now, ctx?.tokenVersion ?? tokenVersion);
   }
 }
 
@@ -187,7 +189,12 @@ async function wait(post: PostItem, delayMs: number, now: () => number, note: st
  * The one place a failure of an attempt becomes an outcome. Classification of platform errors
  * happened in the adapters (platform/classify.ts); here they map to the post's fate.
  */
-async function handleError(post: PostItem, err: unknown, now: () => number): Promise<PublishOutcome> {
+async function handleError(
+  post: PostItem,
+  err: unknown,
+  now: () => number,
+  tokenVersion: number | undefined,
+): Promise<PublishOutcome> {
   if (err instanceof InjectedCrash) throw err; // a dead worker does nothing more
   if (err instanceof LostAttemptError) return ack("attempt taken over by another worker");
   // Once the final call may have happened, no error proves the post is not live: a refusal of a
@@ -199,7 +206,12 @@ async function handleError(post: PostItem, err: unknown, now: () => number): Pro
   }
   if (err instanceof PlatformError) {
     if (err.kind === "reconnect") {
-      await markNeedsReconnect({ id: post.accountId }, userMessage(err));
+      // Only about the token this attempt called with: if the user reconnected meanwhile, the
+      // account stays as it is and the post is tried again with the new token.
+      const marked =
+        tokenVersion !== undefined &&
+        (await markNeedsReconnect({ id: post.accountId, tokenVersion }, userMessage(err)));
+      if (!marked) return retry(post, "account.token_changed", userMessage(err), 1_000, now);
       return settle(post, { kind: verdict, code: "account.needs_reconnect", message: userMessage(err) }, now);
     }
     if (err.kind === "permanent")

@@ -62,3 +62,14 @@ export const GenerationMessage = z.object({
   id: z.string().min(1),
 });
 export type GenerationMessage = z.infer<typeof GenerationMessage>;
+
+/**
+ * Token keeper: look after one account's tokens. `tokenVersion` is the version the schedule saw;
+ * a message about tokens that have changed since is dropped (the new tokens have their own look).
+ */
+export const TokenMessage = z.object({
+  kind: z.literal("token"),
+  accountId: z.string().min(1),
+  tokenVersion: z.number().int(),
+});
+export type TokenMessage = z.infer<typeof TokenMessage>;

@@ -98,6 +98,10 @@ export const AccountSchema = z
     statusReason: z.string().nullable(),
     expiresAt: z.string().nullable(),
     refreshExpiresAt: z.string().nullable(),
+    warnings: z.array(z.object({ code: z.string(), message: z.string() })).openapi({
+      description:
+        "What to do before it turns into failed posts, e.g. `account.reconnect_soon` when TikTok's authorization ends within 14 days (set by the token keeper).",
+    }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

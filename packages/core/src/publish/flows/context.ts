@@ -1,4 +1,4 @@
-import { freshCredentials } from "../../account/tokens";
+import { freshCredentials, type VersionedCredentials } from "../../account/tokens";
 import { db } from "../../db/service";
 import { adapters, isHighUsage } from "../../platform";
 import { PlatformError } from "../../platform/errors";
@@ -40,7 +40,7 @@ export class FlowContext {
 
   constructor(
     public post: PostItem,
-    private creds: AccountCredentials,
+    private creds: VersionedCredentials,
     readonly now: () => number,
   ) {
     this.api = adapters({
@@ -48,6 +48,11 @@ export class FlowContext {
         if (isHighUsage(usage)) this.usageBackoffMs = Math.max(this.usageBackoffMs, usage.regainAccessMs || 60_000);
       },
     });
+  }
+
+  /** The version of the token the attempt is calling with (account writes from answers are conditional on it). */
+  get tokenVersion(): number {
+    return this.creds.tokenVersion;
   }
 
   /**
