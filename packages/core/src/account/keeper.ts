@@ -1,6 +1,8 @@
+import { schedules } from "../config/jobs";
 import { tokenPolicy } from "../config/tokens";
 import { isConditionalFailure } from "../db/conditional";
 import { db } from "../db/service";
+import * as JobRun from "../job-run/job-run";
 import { adapters } from "../platform";
 import { PlatformError } from "../platform/errors";
 import type { TokenMessage } from "../queue/messages";
@@ -44,17 +46,42 @@ export interface KeeperRunStats {
 }
 
 /**
- * The schedule's half: sends every account whose next look is due to the tokens queue, then
- * moves its look `resendAfterMs` ahead (conditional on the look it read), so a message that is
- * lost or ends in the DLQ is sent again later, and a message in flight is not sent every run.
+ * The schedule's half, recorded as a job run (`tokenKeeper`, job-run.ts): sends every account
+ * whose next look is due to the tokens queue, each message carrying the run, then moves the
+ * account's look `resendAfterMs` ahead (conditional on the look it read), so a message that is
+ * lost or ends in the DLQ is sent again later, and one in flight is not sent every run. The run
+ * finishes when every account's message has reported its part.
  *
  * @example
- * const stats = await sendDueAccounts({ budgetMs: 50_000 });
+ * const { runId } = await fanOutTokenKeeper("schedule", { budgetMs: 50_000 });
  */
-export async function sendDueAccounts(opts: { now?: () => number; budgetMs?: number } = {}): Promise<KeeperRunStats> {
+export async function fanOutTokenKeeper(
+  trigger: JobRun.Trigger,
+  opts: { now?: () => number; budgetMs?: number } = {},
+): Promise<{ runId: string; stats: KeeperRunStats }> {
   const now = opts.now ?? Date.now;
+  const run = await JobRun.start(schedules.tokenKeeper.name, trigger, now());
+  let stats: KeeperRunStats;
+  try {
+    stats = await sendDueAccounts(run, now, opts.budgetMs ?? 50_000);
+  } catch (err) {
+    // Whatever was sent reports its part; the run records the failure of the fan-out itself.
+    const reason = err instanceof Error ? err.message : String(err);
+    logger.error("token keeper run failed", { runId: run.runId, error: reason });
+    await JobRun.fannedOut(run, 0, { failures: [{ ref: "tokenKeeper", reason }] }).catch(() => undefined);
+    throw err;
+  }
+  await JobRun.fannedOut(run, stats.sent, {
+    counts: { accountsDue: stats.due, accountsSent: stats.sent },
+    failures: stats.complete ? [] : [{ ref: "tokenKeeper", reason: "out of time: the rest goes out next run" }],
+  });
+  if (stats.sent || !stats.complete) logger.info("token keeper: accounts sent", { runId: run.runId, ...stats });
+  return { runId: run.runId, stats };
+}
+
+async function sendDueAccounts(run: JobRun.RunRef, now: () => number, budgetMs: number): Promise<KeeperRunStats> {
   const started = now();
-  const deadline = started + (opts.budgetMs ?? 50_000);
+  const deadline = started + budgetMs;
   const stats: KeeperRunStats = { due: 0, sent: 0, pages: 0, complete: true, durationMs: 0 };
   const horizon = new Date(started).toISOString();
   await Promise.all(
@@ -76,7 +103,14 @@ export async function sendDueAccounts(opts: { now?: () => number; budgetMs?: num
         if (!due.length) continue;
         await sendMessages(
           "tokens",
-          due.map((a) => ({ body: { kind: "token", accountId: a.id, tokenVersion: a.tokenVersion } })),
+          due.map((a) => ({
+            body: {
+              kind: "token",
+              accountId: a.id,
+              tokenVersion: a.tokenVersion,
+              runId: run.runId,
+            } satisfies TokenMessage,
+          })),
         );
         stats.sent += due.length;
         await Promise.all(due.map((a) => postpone(a, now() + tokenPolicy.resendAfterMs)));

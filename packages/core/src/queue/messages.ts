@@ -71,5 +71,7 @@ export const TokenMessage = z.object({
   kind: z.literal("token"),
   accountId: z.string().min(1),
   tokenVersion: z.number().int(),
+  /** The keeper run that sent it (its part is reported through job-run.ts). */
+  runId: z.string().min(1),
 });
 export type TokenMessage = z.infer<typeof TokenMessage>;

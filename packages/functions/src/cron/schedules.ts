@@ -1,3 +1,4 @@
+import { fanOutTokenKeeper } from "@studio/core/account/keeper";
 import { fanOutCompetitors } from "@studio/core/competitor/fanout";
 import type { ScheduleKind } from "@studio/core/config/jobs";
 import * as JobRun from "@studio/core/job-run/job-run";
@@ -21,6 +22,7 @@ export interface RunOptions {
  */
 export const scheduleRunners: Record<ScheduleKind, (opts: RunOptions) => Promise<{ runId: string }>> = {
   publishDispatcher: async ({ trigger, budgetMs }) => runDispatcher({ trigger, budgetMs }),
+  tokenKeeper: ({ trigger, budgetMs }) => fanOutTokenKeeper(trigger, { budgetMs }),
   metricsRefresh: ({ trigger }) => fanOutMetrics(trigger),
   competitorsRefresh: ({ trigger }) => fanOutCompetitors(trigger),
   // The weekly report's fan-out belongs to its own issue; until then its runs are recorded empty.

@@ -71,9 +71,14 @@ describe("token keeper (connected)", () => {
     expect(Date.parse(data?.keeperAt as string)).toBeGreaterThan(before + 40 * 24 * 3600_000);
     await sleep(2_500);
     expect(calls(s, "instagram.refresh", acct.externalAccountId)).toBe(1);
-    const runs = await db().entities.jobRun.query.byJob({ job: "tokenKeeper" }).go({ pages: "all" });
-    expect(runs.data.length).toBeGreaterThan(0);
-    expect(runs.data.some((r) => r.outcome === "ok" && (r.stats as { sent: number }).sent >= 1)).toBe(true);
+    // The run that sent it finished once its one part (the refresh) reported (GET /v1/ops/jobs).
+    const jobs = await s.api<{
+      items: Array<{ status: string; finishedAt: string | null; counts: Record<string, number> }>;
+    }>("GET", "/v1/ops/jobs?kind=tokenKeeper&limit=100");
+    expect(jobs.status).toBe(200);
+    const sent = jobs.body.items.filter((r) => (r.counts.accountsSent ?? 0) >= 1);
+    expect(sent.length).toBeGreaterThan(0);
+    expect(sent.some((r) => r.status === "ok" && r.finishedAt !== null && r.counts.refreshed === 1)).toBe(true);
   });
 
   it("marks an already expired Instagram token at once: a clear reason, no refresh call, no retry", async () => {
