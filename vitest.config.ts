@@ -31,6 +31,9 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["packages/**/src/**/*.test.ts"],
+          // Unit tests assert behaviour, not speed: on 2 busy cores a CPU-bound test (the fault
+          // mix's 20,000 draws) or a handler module's first import can take several seconds.
+          testTimeout: 30_000,
           exclude: ["**/*.connected.test.ts", "**/node_modules/**"],
         },
       },
