@@ -12,6 +12,8 @@ export function Api({ stack }: StackContext) {
   const { adminToken } = use(Storage);
   const { runtime, dlqOps } = use(Queues);
   const http = new HttpApi(stack, "Api", {
+    // Stage-level throttling (docs/rate-limits.md); per key and per workspace: in the app.
+    defaults: { throttle: { rate: apiSpec.throttle.rate, burst: apiSpec.throttle.burst } },
     routes: {
       $default: {
         function: {

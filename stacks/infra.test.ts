@@ -215,6 +215,22 @@ describe("api", () => {
     expect(fn.Properties.Timeout).toBe(apiSpec.timeoutSeconds);
   });
 
+  it("throttles the stage (all routes) as config/jobs.ts says", () => {
+    const stage = one(resources(t.api, "AWS::ApiGatewayV2::Stage"), "stage");
+    expect(stage.Properties.DefaultRouteSettings).toMatchObject({
+      ThrottlingRateLimit: apiSpec.throttle.rate,
+      ThrottlingBurstLimit: apiSpec.throttle.burst,
+    });
+    expect(apiSpec.throttle.rate).toBeGreaterThan(0);
+  });
+
+  it("leaves the per-key rate limit at its default (never turned off in AWS)", () => {
+    const fn = one(studioFunctions(t.api), "api lambda");
+    const vars = fn.Properties.Environment.Variables as Record<string, unknown>;
+    expect(vars.STUDIO_RATE_LIMIT_PER_KEY).toBeUndefined();
+    expect(vars.STUDIO_RATE_LIMIT_PER_WORKSPACE).toBeUndefined();
+  });
+
   it("may read and replay dead letters (ops), and read the admin token", () => {
     const fn = one(studioFunctions(t.api), "api lambda");
     const actions = policyActions(t.api, fn.Properties.Role["Fn::GetAtt"][0]);

@@ -14,7 +14,13 @@ export const ApiKeyEntity = new Entity({
     role: { type: ROLES, required: true },
     /** First characters of the key, for people to recognise it in a list. */
     prefix: { type: "string", required: true },
+    /**
+     * From this instant on the key no longer authenticates: now for a revocation, the end of
+     * the grace period for a rotated key. Absent while the key is active.
+     */
     revokedAt: { type: "string" },
+    /** The key that replaced this one by a rotation. */
+    replacedBy: { type: "string" },
     createdAt: { type: "string", required: true, readOnly: true },
   },
   indexes: {

@@ -5,6 +5,7 @@ import { db } from "../db/service";
 import { newId } from "../util/id";
 import { nowIso } from "../util/time";
 import type { Role } from "./api-key.entity";
+import { keyCache } from "./key-cache";
 
 export { ROLES, type Role } from "./api-key.entity";
 
@@ -50,20 +51,25 @@ export async function create(workspaceId: string, input: { name: string; role: R
 
 /**
  * Resolves a bearer token: the admin token (compared in constant time) or a workspace key
- * (looked up by its hash). Unknown or revoked → undefined.
+ * (looked up by its hash, through the in-memory cache of key-cache.ts: most requests cost no
+ * read). Unknown, revoked, or past a rotation's grace period → undefined.
  *
  * @example
  * const who = await ApiKey.authenticate(token); // { kind: "key", workspaceId, role, keyId }
  */
-export async function authenticate(token: string): Promise<Principal | undefined> {
+export async function authenticate(token: string, now = Date.now()): Promise<Principal | undefined> {
   if (!token) return undefined;
   if (isAdminToken(token)) return { kind: "admin" };
   if (!token.startsWith("sk_")) return undefined;
-  const { data } = await db()
-    .entities.apiKey.get({ keyHash: hashApiKey(token) })
-    .go();
-  if (!data || data.revokedAt) return undefined;
-  return { kind: "key", keyId: data.id, workspaceId: data.workspaceId, role: data.role };
+  const hash = hashApiKey(token);
+  let key = keyCache.get(hash, now);
+  if (key === undefined) {
+    const { data } = await db().entities.apiKey.get({ keyHash: hash }).go();
+    key = data ? { id: data.id, workspaceId: data.workspaceId, role: data.role, revokedAt: data.revokedAt } : null;
+    keyCache.set(hash, key, now);
+  }
+  if (!key || (key.revokedAt && Date.parse(key.revokedAt) <= now)) return undefined;
+  return { kind: "key", keyId: key.id, workspaceId: key.workspaceId, role: key.role };
 }
 
 /** Constant-time comparison of digests, so neither length nor content leaks through timing. */

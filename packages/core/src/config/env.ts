@@ -17,7 +17,24 @@ export const env = {
   tiktokApiUrl: () => process.env.STUDIO_TIKTOK_API_URL ?? "https://open.tiktokapis.com",
   tiktokClientKey: () => process.env.STUDIO_TIKTOK_CLIENT_KEY ?? "",
   tiktokClientSecret: () => process.env.STUDIO_TIKTOK_CLIENT_SECRET ?? "",
+  /** Requests per minute per API key (and for the admin token) before 429; 0 = off (load tests). */
+  rateLimitPerKey: () => count("STUDIO_RATE_LIMIT_PER_KEY", 600),
+  /**
+   * Requests per minute per workspace, all its keys together; 0 = off. Defaults to 3× the
+   * per-key limit (off when that is off).
+   */
+  rateLimitPerWorkspace: () => count("STUDIO_RATE_LIMIT_PER_WORKSPACE", 3 * count("STUDIO_RATE_LIMIT_PER_KEY", 600)),
+  /** Seconds an API key lookup is cached in memory: a revocation takes effect within this. */
+  keyCacheSeconds: () => count("STUDIO_KEY_CACHE_SECONDS", 30),
 };
+
+/** A non-negative integer setting; unset, empty or malformed → `fallback`. */
+function count(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const n = Number(raw);
+  return Number.isInteger(n) && n >= 0 ? n : fallback;
+}
 
 function required(name: string): string {
   const value = process.env[name];

@@ -180,6 +180,12 @@ export const schedules: Record<ScheduleKind, ScheduleSpec> = {
 export const api = {
   handler: "packages/functions/src/http/lambda.handler",
   timeoutSeconds: 29,
+  /**
+   * API Gateway's stage-level throttle (all routes, all callers together): the last line in
+   * front of the Lambda, for floods that never authenticate (the per-key and per-workspace
+   * limits need a valid key). Steady requests/s and burst (token bucket). Answers 429.
+   */
+  throttle: { rate: 200, burst: 400 },
 } as const;
 
 /** Physical resource names, shared by stacks and the local runtime. */

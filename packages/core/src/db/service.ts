@@ -14,6 +14,7 @@ import { PostMetricsEntity } from "../metrics/post-metrics.entity";
 import { WeeklyPlanEntity } from "../plan/weekly-plan.entity";
 import { PostEntity } from "../post/post.entity";
 import { MessageFailureEntity } from "../queue/message-failure.entity";
+import { RateCounterEntity } from "../rate-limit/rate-counter.entity";
 import { ReportEntity } from "../report/report.entity";
 import { WorkspaceEntity } from "../workspace/workspace.entity";
 import { dynamo } from "./client";
@@ -40,6 +41,7 @@ const make = () =>
       jobRun: JobRunEntity,
       jobRunPart: JobRunPartEntity,
       messageFailure: MessageFailureEntity,
+      rateCounter: RateCounterEntity,
     },
     { client: dynamo(), table: env.tableName() },
   );

@@ -6,6 +6,7 @@ import { errorBody, onError } from "./errors";
 import { openApiDocument } from "./openapi";
 import { router } from "./router";
 import { accounts } from "./routes/accounts";
+import { apiKeys } from "./routes/api-keys";
 import { calendar } from "./routes/calendar";
 import { health } from "./routes/health";
 import { jobs } from "./routes/jobs";
@@ -45,6 +46,7 @@ app.notFound((c) => c.json(errorBody("route.not_found", `No route ${c.req.method
 
 app.route("/", health);
 app.route("/", workspaces);
+app.route("/", apiKeys);
 app.route("/", accounts);
 app.route("/", posts);
 app.route("/", postEdits);

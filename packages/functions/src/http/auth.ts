@@ -1,5 +1,6 @@
 import * as ApiKey from "@studio/core/api-key/api-key";
 import { ForbiddenError, UnauthorizedError } from "@studio/core/errors";
+import { admit } from "@studio/core/rate-limit/rate-limit";
 import { createMiddleware } from "hono/factory";
 
 export type KeyPrincipal = Extract<ApiKey.Principal, { kind: "key" }>;
@@ -15,6 +16,9 @@ async function principalOf(header: string | undefined): Promise<ApiKey.Principal
   const principal = await ApiKey.authenticate(match[1]);
   if (!principal)
     throw new UnauthorizedError("The credential is not a valid API key or admin token (unknown, revoked or expired).");
+  // Every authenticated request counts, per key (the admin token as "admin") and per workspace:
+  // 429 with Retry-After once spent (rate-limit/rate-limit.ts, docs/rate-limits.md).
+  await admit(principal.kind === "admin" ? { keyId: "admin" } : principal);
   return principal;
 }
 

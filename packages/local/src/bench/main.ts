@@ -53,6 +53,8 @@ async function main() {
   process.env.STUDIO_LOG_LEVEL ??= "WARN";
   process.env.STUDIO_DYNAMODB_JAVA_OPTS ??= "";
   process.env.SST_TELEMETRY_DISABLED = "1";
+  // A load test: the API sections drive one key far past any per-key limit (0 = off).
+  process.env.STUDIO_RATE_LIMIT_PER_KEY ??= "0";
   for (const v of ["STUDIO_INSTAGRAM_API_URL", "STUDIO_FACEBOOK_API_URL", "STUDIO_TIKTOK_API_URL"])
     delete process.env[v];
 

@@ -112,6 +112,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     STUDIO_FACEBOOK_API_URL: sims.facebookUrl,
     STUDIO_TIKTOK_API_URL: sims.tiktokUrl,
     STUDIO_LOG_LEVEL: "INFO",
+    // A load test: 1,000 posts created, scheduled and polled through one key in minutes.
+    STUDIO_RATE_LIMIT_PER_KEY: "0",
   };
   const secrets = {
     STUDIO_ADMIN_TOKEN: adminToken,
