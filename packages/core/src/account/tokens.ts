@@ -78,7 +78,7 @@ const needsRefresh = (account: AccountItem, now: number) =>
  */
 export async function freshCredentials(
   accountId: string,
-  opts: { force?: boolean; staleAccessToken?: string; now?: () => number } = {},
+  opts: { force?: boolean; staleAccessToken?: string; now?: () => number } & RefreshBudget = {},
 ): Promise<{ account: AccountItem; creds: VersionedCredentials }> {
   const now = opts.now ?? Date.now;
   const account = await getAccount(accountId);
@@ -97,7 +97,13 @@ export async function freshCredentials(
     }
     return { account, creds };
   }
-  return refreshNow(account, now);
+  return refreshNow(account, now, opts);
+}
+
+/** The caller's time budget: the longest wait for another's refresh, and the refresh call's timeout. */
+export interface RefreshBudget {
+  waitMs?: number;
+  timeoutMs?: () => number;
 }
 
 /**
@@ -114,13 +120,15 @@ export async function freshCredentials(
 export async function refreshNow(
   account: AccountItem,
   now: () => number = Date.now,
+  opts: RefreshBudget = {},
 ): Promise<{ account: AccountItem; creds: VersionedCredentials }> {
   const lockId = randomUUID();
-  if (!(await takeLock(account, lockId, now()))) return waitForOtherRefresh(account, now);
+  if (!(await takeLock(account, lockId, now())))
+    return waitForOtherRefresh(account, now, Math.min(WAIT_FOR_OTHER_MS, opts.waitMs ?? WAIT_FOR_OTHER_MS));
 
   let tokens: TokenSet;
   try {
-    tokens = await refreshWithPlatform(account, credentialsOf(account));
+    tokens = await refreshWithPlatform(account, credentialsOf(account), opts.timeoutMs);
   } catch (err) {
     await releaseLock(account.id, lockId);
     if (err instanceof PlatformError && err.kind === "reconnect") {
@@ -161,8 +169,12 @@ function canRefresh(account: AccountItem): boolean {
   return true;
 }
 
-async function refreshWithPlatform(account: AccountItem, creds: AccountCredentials): Promise<TokenSet> {
-  const a = adapters();
+async function refreshWithPlatform(
+  account: AccountItem,
+  creds: AccountCredentials,
+  timeoutMs?: () => number,
+): Promise<TokenSet> {
+  const a = adapters(timeoutMs ? { timeoutMs } : {});
   if (account.platform === "instagram") return a.instagram.refreshToken(creds.accessToken);
   if (account.platform === "tiktok") {
     return a.tiktok.refreshToken(decryptSecret(account.refreshTokenEnc as string, account.id));
@@ -211,8 +223,8 @@ async function releaseLock(accountId: string, lockId: string) {
   }
 }
 
-async function waitForOtherRefresh(seen: AccountItem, now: () => number) {
-  const until = now() + WAIT_FOR_OTHER_MS;
+async function waitForOtherRefresh(seen: AccountItem, now: () => number, waitMs: number) {
+  const until = now() + waitMs;
   while (now() < until) {
     await sleep(200);
     const account = await getAccount(seen.id);

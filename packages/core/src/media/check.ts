@@ -66,6 +66,8 @@ export type MediaFetch = (
 export interface MediaCheckOptions {
   /** Per request (HEAD, then the ranged GET if needed). Default 8 s. */
   timeoutMs?: number;
+  /** Epoch ms: no request runs past it (the publish invocation's time budget). */
+  deadlineAt?: number;
   fetch?: MediaFetch;
 }
 
@@ -92,8 +94,9 @@ const unavailable = (platform: Platform, message: string, httpStatus?: number, r
 
 async function probe(platform: Platform, url: string, opts: MediaCheckOptions): Promise<Response> {
   const doFetch: MediaFetch = opts.fetch ?? ((u, init) => outboundFetch(u, init));
-  const timeoutMs = opts.timeoutMs ?? 8_000;
   const attempt = async (method: "HEAD" | "GET") => {
+    const left = opts.deadlineAt === undefined ? Number.POSITIVE_INFINITY : opts.deadlineAt - Date.now();
+    const timeoutMs = Math.max(1, Math.min(opts.timeoutMs ?? 8_000, left));
     try {
       const res = await doFetch(url, {
         method,
@@ -108,7 +111,10 @@ async function probe(platform: Platform, url: string, opts: MediaCheckOptions): 
       // host outage: the caller reports it without anything learned about the target.
       if (err instanceof OutboundRefusedError) throw err;
       if (isTimeout(err))
-        throw unavailable(platform, `The media host did not answer within ${timeoutMs / 1000} s (${shown(url)}).`);
+        throw unavailable(
+          platform,
+          `The media host did not answer within ${Math.ceil(timeoutMs / 100) / 10} s (${shown(url)}).`,
+        );
       const e = classifyNetworkError({ platform, operation: "media.check", idempotent: true }, err);
       if (e.platformCode === "ENOTFOUND") throw e; // handled by the caller as unreachable
       throw unavailable(platform, `The media host could not be reached (${shown(url)}): ${e.message}`);

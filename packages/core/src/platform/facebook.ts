@@ -12,6 +12,9 @@ import type { FacebookAdapter, RemotePost } from "./types";
  * @example
  * const { externalPostId } = await facebookAdapter({ baseUrl }).createPost(creds, { caption, media: [] });
  */
+/** A page's video is shown as the page post `{page-id}_{video-id}`. */
+const videoPostId = (pageId: string, videoId: string) => `${pageId}_${videoId}`;
+
 export function facebookAdapter(opts: AdapterOptions): FacebookAdapter {
   const p = "facebook" as const;
   return {
@@ -45,7 +48,31 @@ export function facebookAdapter(opts: AdapterOptions): FacebookAdapter {
       });
       const id = body.post_id ?? body.id;
       if (!id) throw malformed({ platform: p, operation, final: true }, answer, "no post id");
-      return { externalPostId: String(id) };
+      const externalPostId = String(id);
+      // `/videos` answers the video id; the page shows the video under `{page-id}_{video-id}`.
+      const platformPostId =
+        media?.type === "video" && !body.post_id
+          ? videoPostId(creds.externalAccountId, externalPostId)
+          : externalPostId;
+      return { externalPostId, platformPostId };
+    },
+
+    videoPostId: (creds, videoId) => videoPostId(creds.externalAccountId, videoId),
+
+    async recentVideos(creds, limit = 25) {
+      const { body } = await graph<{ data?: { id: string; description?: string; created_time?: string }[] }>(opts, {
+        platform: p,
+        operation: "facebook.recent_videos",
+        idempotent: true,
+        method: "GET",
+        path: `${encodeURIComponent(creds.externalAccountId)}/videos`,
+        params: { fields: "id,description,created_time", limit: String(limit) },
+        accessToken: creds.accessToken,
+        accountId: creds.externalAccountId,
+      });
+      return (body.data ?? []).map(
+        (m): RemotePost => ({ id: String(m.id), caption: m.description ?? "", createdAt: isoOf(m.created_time) }),
+      );
     },
 
     async recentPosts(creds, limit = 25) {

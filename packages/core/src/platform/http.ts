@@ -7,8 +7,11 @@ import { PlatformError } from "./errors";
 export interface AdapterOptions {
   /** Base URL, version included for Graph (config/env.ts). */
   baseUrl: string;
-  /** Per-request timeout (connect + answer + body). Default 10 s. */
-  timeoutMs?: number;
+  /**
+   * Per-request timeout (connect + answer + body). Default 10 s. A function is asked before each
+   * request: the publish worker derives it from the invocation's remaining time (publish/budget.ts).
+   */
+  timeoutMs?: number | (() => number);
   /**
    * Called with the usage headers of every Graph answer (success or not) so the engine can back
    * off before 100% (`isHighUsage`). `accountId` is the IG user / page id when known.
@@ -43,7 +46,8 @@ export interface HttpCall extends CallContext {
  */
 export async function send(opts: AdapterOptions, call: HttpCall): Promise<HttpAnswer> {
   const doFetch = opts.fetch ?? fetch;
-  const signal = AbortSignal.timeout(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const timeoutMs = typeof opts.timeoutMs === "function" ? opts.timeoutMs() : (opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const signal = AbortSignal.timeout(Math.max(1, timeoutMs));
   try {
     const res = await doFetch(call.url, { method: call.method, headers: call.headers, body: call.body, signal });
     // The body read is covered by the same timeout: a server that stalls mid-body is a timeout.

@@ -71,10 +71,20 @@ export interface InstagramAdapter {
 
 export interface FacebookAdapter {
   platform: "facebook";
-  /** Irreversible: feed, photos or videos by media → `externalPostId` = `post_id` ?? `id`. */
-  createPost(creds: AccountCredentials, content: PublishContent): Promise<{ externalPostId: string }>;
-  /** `GET /{page-id}/published_posts` newest first (reconciliation). */
+  /**
+   * Irreversible: feed, photos or videos by media → `externalPostId` = `post_id` ?? `id`, and
+   * `platformPostId` = the page-post id (for a video: `videoPostId`).
+   */
+  createPost(
+    creds: AccountCredentials,
+    content: PublishContent,
+  ): Promise<{ externalPostId: string; platformPostId: string }>;
+  /** `GET /{page-id}/published_posts` newest first (reconciliation). Videos appear once processed. */
   recentPosts(creds: AccountCredentials, limit?: number): Promise<RemotePost[]>;
+  /** `GET /{page-id}/videos` newest first: uploaded videos, listed before processing ends. */
+  recentVideos(creds: AccountCredentials, limit?: number): Promise<RemotePost[]>;
+  /** The page-post id of a page's video: `{page-id}_{video-id}`. */
+  videoPostId(creds: AccountCredentials, videoId: string): string;
 }
 
 export interface TikTokAdapter {

@@ -79,6 +79,13 @@ export const PostEntity = new Entity({
     platformPostId: { type: "string" },
     /** Set once the platform answers that the post no longer exists there; metrics stop. */
     removedOnPlatformAt: { type: "string" },
+    /** When the platform started processing the media (Instagram container created): the processing deadline counts from here. */
+    processingSince: { type: "string" },
+    /**
+     * Held back by an open breaker or a daily cap: the post is `scheduled` again and goes out at
+     * this instant (later than `scheduledFor`), unless the user moves or cancels it.
+     */
+    heldUntil: { type: "string" },
     /** Set before the irreversible call is sent: from here on the post may be live. */
     finalCallAt: { type: "string" },
     /** The version a publish message was last sent for. */

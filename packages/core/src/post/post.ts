@@ -37,6 +37,8 @@ export interface PostView {
   platformPostId: string | null;
   removedOnPlatformAt: string | null;
   publishedAt: string | null;
+  /** Held back by an open breaker or a daily cap: goes out at this instant unless moved or cancelled. */
+  heldUntil: string | null;
   lastError: { code: string; message: string } | null;
   version: number;
   createdAt: string;
@@ -216,7 +218,17 @@ export async function schedule(
   // request that moved the post in between makes this write fail: 409, never a lost update.
   const updated = await transition(current, now, {
     set: { status: "scheduled", ...scheduleKeys(id, scheduledFor) },
-    remove: ["lastError", "retries", "finalCallAt", "containerId", "publishId", "step", "reconcileAttempts"],
+    remove: [
+      "lastError",
+      "retries",
+      "finalCallAt",
+      "containerId",
+      "publishId",
+      "step",
+      "reconcileAttempts",
+      "heldUntil",
+      "processingSince",
+    ],
   });
   await enqueueSoon(updated);
   return { post: toView(updated), warnings: await nearbyPosts(updated.accountId, id, scheduledFor) };
@@ -241,7 +253,8 @@ export async function move(
   const scheduledFor = checkScheduleTime(when, now);
   const updated = await transition(current, now, {
     set: current.status === "scheduled" ? scheduleKeys(id, scheduledFor) : { scheduledFor, calendarAt: scheduledFor },
-    remove: [],
+    // A post held back by a breaker or a daily cap goes out at the time the user chose now.
+    remove: current.heldUntil ? ["heldUntil", "lastError"] : [],
   });
   await enqueueSoon(updated);
   return { post: toView(updated), warnings: await nearbyPosts(updated.accountId, id, scheduledFor) };
@@ -257,7 +270,10 @@ export async function move(
 export async function cancel(workspaceId: string, id: string, now = Date.now()): Promise<PostView> {
   const current = await load(workspaceId, id);
   if (current.status !== "draft" && current.status !== "scheduled") throw stateConflict(current, "cancelled");
-  const updated = await transition(current, now, { set: { status: "cancelled" }, remove: ["dueShard", "dueAt"] });
+  const updated = await transition(current, now, {
+    set: { status: "cancelled" },
+    remove: ["dueShard", "dueAt", ...(current.heldUntil ? (["heldUntil"] as const) : [])],
+  });
   return toView(updated);
 }
 
@@ -315,6 +331,8 @@ type Removable =
   | "finalCallAt"
   | "containerId"
   | "publishId"
+  | "heldUntil"
+  | "processingSince"
   | "step"
   | "reconcileAttempts";
 
@@ -420,6 +438,7 @@ export function toView(p: PostItem): PostView {
     platformPostId: p.platformPostId ?? null,
     removedOnPlatformAt: p.removedOnPlatformAt ?? null,
     publishedAt: p.publishedAt ?? null,
+    heldUntil: p.heldUntil ?? null,
     // Written from platform answers: redacted again here, so no echoed token reaches a client.
     lastError: p.lastError?.code ? { code: p.lastError.code, message: redactString(p.lastError.message ?? "") } : null,
     version: p.version,

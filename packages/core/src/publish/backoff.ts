@@ -1,17 +1,21 @@
+import { publishTiming } from "../config/publishing";
+
 /**
  * The one retry policy of the publish pipeline: exponential backoff with "equal jitter" (half
  * fixed, half random, so a retry is never immediate and a crowd of retries spreads out), capped,
- * and a platform's own `Retry-After` / usage estimate wins when it asks for longer.
+ * and a platform's own `Retry-After` / usage estimate wins when it asks for longer. How long
+ * retries go on is a time window, not a count (config/publishing.ts `retry.windowMs`, per
+ * workspace `publishRetryWindowMinutes`).
  */
 export const RETRY_POLICY = {
-  /** STUDIO_RETRY_BASE_MS shortens it for tests (read on each use). */
+  /** config/publishing.ts (STUDIO_RETRY_BASE_MS shortens it for tests; read on each use). */
   get baseMs() {
-    return Number(process.env.STUDIO_RETRY_BASE_MS ?? 2_000);
+    return publishTiming().retry.baseMs;
   },
-  capMs: 15 * 60_000,
-  /** Retryable failures of one scheduling before the post fails (`post.retries_exhausted`). */
-  maxRetries: 6,
-} as const;
+  get capMs() {
+    return publishTiming().retry.capMs;
+  },
+};
 
 /**
  * @example
@@ -19,7 +23,7 @@ export const RETRY_POLICY = {
  * backoffMs(3, 60_000) // ≥ 60 s: the platform asked for a minute
  */
 export function backoffMs(retry: number, retryAfterMs?: number, random: () => number = Math.random): number {
-  const exp = Math.min(RETRY_POLICY.capMs, RETRY_POLICY.baseMs * 2 ** retry);
+  const exp = Math.min(RETRY_POLICY.capMs, RETRY_POLICY.baseMs * 2 ** Math.min(retry, 40));
   const jittered = exp / 2 + random() * (exp / 2);
   return Math.min(RETRY_POLICY.capMs, Math.max(jittered, retryAfterMs ?? 0));
 }

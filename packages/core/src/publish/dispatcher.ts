@@ -5,6 +5,7 @@ import { lookaheadMs, markEnqueued } from "../queue/publish-enqueue";
 import { sendMessages } from "../queue/sqs";
 import { logger } from "../util/logger";
 import { allShards } from "../util/shard";
+import { dueAtMs } from "./transitions";
 
 /** A scheduled post whose message was sent this long ago and has not been claimed is re-sent. */
 const RESEND_AFTER_MS = 2 * 60_000;
@@ -107,7 +108,7 @@ async function sendDue(posts: PostItem[], now: number, stats: DispatchStats) {
   for (const p of posts) {
     stats.due++;
     const sentForThisVersion = p.enqueuedVersion === p.version;
-    const overdue = Date.parse(p.scheduledFor as string) < now - RESEND_AFTER_MS;
+    const overdue = dueAtMs(p) < now - RESEND_AFTER_MS;
     const sentLongAgo = !p.enqueuedAt || Date.parse(p.enqueuedAt) < now - RESEND_AFTER_MS;
     if (sentForThisVersion && !(overdue && sentLongAgo)) {
       stats.skipped++;
@@ -122,7 +123,7 @@ async function sendDue(posts: PostItem[], now: number, stats: DispatchStats) {
     toSend.map((p) => ({
       body: { kind: "publish", postId: p.id, version: p.version },
       // Floored: the message arrives up to 1 s early and the worker waits out the rest precisely.
-      delaySeconds: Math.floor(Math.max(0, Date.parse(p.scheduledFor as string) - now) / 1000),
+      delaySeconds: Math.floor(Math.max(0, dueAtMs(p) - now) / 1000),
     })),
   );
   stats.sent += toSend.length;

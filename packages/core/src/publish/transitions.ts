@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { publishTiming } from "../config/publishing";
 import { isConditionalFailure } from "../db/conditional";
 import { db } from "../db/service";
 import type { PostItem } from "../post/post";
@@ -17,14 +18,28 @@ import { shardOf } from "../util/shard";
  *
  * While `publishing`, the post is in the sparse lease index (leaseShard + leaseUntil): a worker
  * that dies leaves a lease that expires, and the dispatcher's sweep sends it to be reconciled.
- * An `unconfirmed` post stays in the lease index with `leaseUntil` = its next re-check, until
- * reconciliation gives up (then only an operator settles it).
+ * An `unconfirmed` post stays in the lease index with `leaseUntil` = its next re-check; once
+ * reconciliation has given up, `leaseUntil` = NO_MORE_CHECKS: the sweep never picks it again
+ * and the operators' list (publish/unconfirmed.ts) reads it from there, until settled.
+ *
+ *   publishing ──hold──▶ scheduled (heldUntil: an open breaker or a daily cap; the user may
+ *                                    cancel or move it; the dispatcher sends it when it is due)
  */
 
 /** How long a worker may hold a post without writing: well over the consumer's 30 s timeout. */
-export const leaseMs = () => Number(process.env.STUDIO_LEASE_MS ?? 120_000);
+export const leaseMs = () => publishTiming().leaseMs;
+
+/** `leaseUntil` of an unconfirmed post nobody re-checks any more (sorts after every real instant). */
+export const NO_MORE_CHECKS = "9999-12-31T23:59:59.999Z";
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** When a scheduled post is due: its time, or later when a breaker or a daily cap holds it. */
+export function dueAtMs(post: Pick<PostItem, "scheduledFor" | "heldUntil">): number {
+  const at = Date.parse(post.scheduledFor as string);
+  const held = post.heldUntil ? Date.parse(post.heldUntil) : Number.NaN;
+  return Number.isNaN(held) ? at : Math.max(at, held);
+}
 
 async function conditional<T>(write: () => Promise<T>): Promise<T | undefined> {
   try {
@@ -97,6 +112,8 @@ export type StepPatch = Partial<
     | "publishId"
     | "finalCallAt"
     | "externalPostId"
+    | "platformPostId"
+    | "processingSince"
     | "retries"
     | "lastError"
     | "reconcileAttempts"
@@ -146,13 +163,55 @@ export function saveStep(
   });
 }
 
-/** publishing → published (the platform confirmed it). */
-export function complete(post: PostItem, externalPostId: string, now: number): Promise<PostItem | undefined> {
+/** publishing → published (the platform confirmed it), with the ids the platform gave. */
+export function complete(
+  post: PostItem,
+  ids: { externalPostId?: string; platformPostId?: string },
+  now: number,
+): Promise<PostItem | undefined> {
   return finish(post, now, ["publishing", "unconfirmed"], {
     status: "published",
-    externalPostId,
+    ...(ids.externalPostId ? { externalPostId: ids.externalPostId } : {}),
+    ...(ids.platformPostId ? { platformPostId: ids.platformPostId } : {}),
     publishedAt: iso(now),
     step: "published",
+  });
+}
+
+/**
+ * publishing → scheduled, due at `untilMs`: an open breaker or a daily cap holds the post back
+ * for longer than is worth holding a lease. Back in the due index, the user can cancel or move
+ * it; `heldUntil` and `lastError` say when it will go out and why. Only before anything
+ * irreversible: conditional on no final call and no TikTok publish id (a container, reversible,
+ * is dropped so a later attempt starts afresh with the post's current caption).
+ */
+export function hold(
+  post: PostItem,
+  untilMs: number,
+  reason: { code: string; message: string },
+  now: number,
+): Promise<PostItem | undefined> {
+  const heldUntil = iso(untilMs);
+  return conditional(async () => {
+    const { data } = await db()
+      .entities.post.patch({ id: post.id })
+      .set({
+        status: "scheduled",
+        version: post.version + 1,
+        heldUntil,
+        dueShard: shardOf(post.id),
+        dueAt: `${heldUntil}#${post.id}`,
+        lastError: reason,
+        step: "held",
+        updatedAt: iso(now),
+      })
+      .remove(["leaseShard", "leaseUntil", "containerId", "processingSince"])
+      .where(
+        (a, op) =>
+          `${op.eq(a.status, "publishing")} AND ${op.eq(a.attemptId, post.attemptId as string)} AND ${op.notExists(a.finalCallAt)} AND ${op.notExists(a.publishId)}`,
+      )
+      .go({ response: "all_new" });
+    return data as PostItem;
   });
 }
 
@@ -177,7 +236,7 @@ export function unconfirm(
   nextCheckMs: number | undefined,
 ): Promise<PostItem | undefined> {
   return conditional(async () => {
-    let q = db()
+    const q = db()
       .entities.post.patch({ id: post.id })
       .set({
         status: "unconfirmed",
@@ -186,9 +245,9 @@ export function unconfirm(
         reconcileAttempts: (post.reconcileAttempts ?? 0) + 1,
         step: "unconfirmed",
         updatedAt: iso(now),
-        ...(nextCheckMs !== undefined ? { leaseShard: shardOf(post.id), leaseUntil: iso(nextCheckMs) } : {}),
+        leaseShard: shardOf(post.id),
+        leaseUntil: nextCheckMs !== undefined ? iso(nextCheckMs) : NO_MORE_CHECKS,
       });
-    if (nextCheckMs === undefined) q = q.remove(["leaseShard", "leaseUntil"]) as typeof q;
     const { data } = await q
       .where(
         (a, op) =>

@@ -5,6 +5,7 @@ import {
   ReconnectRequiredError,
   TokenRefreshPendingError,
 } from "../account/tokens";
+import { mediaKindOf, nextPollMs, platformTiming, publishTiming } from "../config/publishing";
 import { db } from "../db/service";
 import { checkMedia } from "../media/check";
 import { PlatformError } from "../platform/errors";
@@ -12,15 +13,16 @@ import type { PostItem } from "../post/post";
 import type { PublishMessage } from "../queue/messages";
 import { sendMessage } from "../queue/sqs";
 import { logger, redactString } from "../util/logger";
-import { backoffMs, RETRY_POLICY } from "./backoff";
+import { backoffMs } from "./backoff";
 import { openBreaker } from "./breaker";
+import { Budget, OutOfTimeError } from "./budget";
 import { crashPoint, InjectedCrash } from "./crash";
 import { FlowContext, LostAttemptError, type StepResult } from "./flows/context";
 import { facebookStep } from "./flows/facebook";
 import { instagramStep } from "./flows/instagram";
 import { recheckUnconfirmed } from "./flows/recheck";
 import { tiktokStep } from "./flows/tiktok";
-import { claim, complete, fail, leaseMs, saveStep, takeover, unconfirm } from "./transitions";
+import { claim, complete, dueAtMs, fail, hold, leaseMs, saveStep, takeover, unconfirm } from "./transitions";
 
 /**
  * What the queue consumer does with the message: acknowledge it, or leave it to come back
@@ -30,29 +32,45 @@ export type PublishOutcome = { kind: "ack"; note: string } | { kind: "retry"; de
 
 const ack = (note: string): PublishOutcome => ({ kind: "ack", note });
 
+/** Retries through the message's visibility before they go through new messages (maxReceiveCount is 10). */
+const VISIBILITY_RETRIES = 5;
 /** An early message within this margin waits in the handler; earlier ones are re-sent with a delay. */
 const EARLY_WAIT_MAX_MS = 1_000;
-/** First re-check of an unconfirmed post (doubling, capped at 1 h); STUDIO_UNCONFIRMED_RECHECK_MS for tests. */
-const recheckBaseMs = () => Number(process.env.STUDIO_UNCONFIRMED_RECHECK_MS ?? 5 * 60_000);
-/** Unconfirmed posts are re-checked on a slow schedule for this long after the final call. */
-const RECONCILE_FOR_MS = 24 * 3600_000;
+
+export interface WorkerOptions {
+  now?: () => number;
+  /** This record's share of the invocation (from the Lambda context); a standard one otherwise. */
+  budget?: Budget;
+}
+
+interface Run {
+  now: () => number;
+  budget: Budget;
+}
 
 /**
  * Handles one publish-queue message. Every message is checked against the post's current state
  * (version for `publish`, attempt and lease for the others), so duplicates, redeliveries, DLQ
- * replays and stale messages are harmless.
+ * replays and stale messages are harmless. All the work fits in `budget`: what would not is
+ * handed back to the queue before any irreversible call.
  *
  * @example
- * const outcome = await handlePublishMessage({ kind: "publish", postId, version: 3 });
+ * const outcome = await handlePublishMessage({ kind: "publish", postId, version: 3 }, { budget });
  */
-export async function handlePublishMessage(msg: PublishMessage, now: () => number = Date.now): Promise<PublishOutcome> {
+export async function handlePublishMessage(
+  msg: PublishMessage,
+  opts: WorkerOptions | (() => number) = {},
+): Promise<PublishOutcome> {
+  const o = typeof opts === "function" ? { now: opts } : opts;
+  const now = o.now ?? Date.now;
+  const r: Run = { now, budget: o.budget ?? Budget.standard(now) };
   const post = await getPost(msg.postId);
   if (!post) return ack("post not found");
   const log = { postId: post.id, status: post.status, kind: msg.kind };
 
   if (post.status === "scheduled") {
     if (msg.kind !== "publish" || msg.version !== post.version) return ack("stale message");
-    const earlyMs = Date.parse(post.scheduledFor as string) - now();
+    const earlyMs = dueAtMs(post) - now();
     if (earlyMs > EARLY_WAIT_MAX_MS) {
       await sendMessage("publish", msg, Math.floor(earlyMs / 1000));
       return ack("early: re-sent with the remaining delay");
@@ -62,24 +80,24 @@ export async function handlePublishMessage(msg: PublishMessage, now: () => numbe
     if (!claimed) return ack("lost the claim");
     logger.info("claimed", { ...log, attempt: claimed.attempts, attemptId: claimed.attemptId });
     crashPoint("after_claim", claimed);
-    return run(claimed, now);
+    return run(claimed, r);
   }
 
   if (post.status === "publishing") {
     // The holder's own continuation (a poll it scheduled) proceeds without a takeover write.
-    if (msg.kind === "continue" && msg.attemptId === post.attemptId) return run(post, now);
+    if (msg.kind === "continue" && msg.attemptId === post.attemptId) return run(post, r);
     if (post.leaseUntil && Date.parse(post.leaseUntil) > now()) return ack("held by a live attempt");
     const taken = await takeover(post, now());
     if (!taken) return ack("lost the takeover");
     logger.info("took over expired lease", { ...log, step: post.step, finalCallAt: post.finalCallAt });
-    return run(taken, now);
+    return run(taken, r);
   }
 
   if (post.status === "unconfirmed" && msg.kind !== "publish") {
     if (!post.leaseUntil || Date.parse(post.leaseUntil) > now()) return ack("not due for a re-check");
     const taken = await takeover(post, now());
     if (!taken) return ack("lost the re-check");
-    return run(taken, now);
+    return run(taken, r);
   }
 
   return ack(`post is ${post.status}`);
@@ -91,29 +109,48 @@ async function getPost(id: string): Promise<PostItem | null> {
 }
 
 /** One attempt's work on a post it holds. */
-async function run(post: PostItem, now: () => number): Promise<PublishOutcome> {
+async function run(post: PostItem, r: Run): Promise<PublishOutcome> {
+  const { now, budget } = r;
+  const inv = publishTiming().invocation;
   let ctx: FlowContext | undefined;
   let tokenVersion: number | undefined;
   try {
-    const { account, creds } = await freshCredentials(post.accountId);
+    const { account, creds } = await freshCredentials(post.accountId, {
+      waitMs: budget.timeoutFor(inv.lockWaitMs),
+      timeoutMs: () => budget.timeoutFor(inv.callTimeoutMs),
+    });
     tokenVersion = creds.tokenVersion;
     if (account.breakerUntil && Date.parse(account.breakerUntil) > now()) {
-      return await wait(post, Date.parse(account.breakerUntil) - now(), now, "account breaker open");
+      const untilMs = Date.parse(account.breakerUntil);
+      return await waitOrHold(post, untilMs, breakerReason(account.platform, untilMs), r, "account breaker open");
     }
     if (post.step === "claimed" && !post.finalCallAt) {
-      const media = await checkMedia(post.platform, post.media);
-      if (!media.ok) return await settle(post, { kind: "failed", code: media.code, message: media.message }, now);
+      const media = await checkMedia(post.platform, post.media, {
+        timeoutMs: budget.timeoutFor(inv.mediaProbeMs),
+        deadlineAt: budget.deadline,
+      });
+      if (!media.ok) return await settle(post, { kind: "failed", code: media.code, message: media.message }, r);
     }
-    if (post.status === "unconfirmed") return await settle(post, await recheckUnconfirmed(post, creds), now);
-    ctx = new FlowContext(post, creds, now);
-    const result = await step(ctx);
+    if (post.status === "unconfirmed")
+      return await settle(post, await recheckUnconfirmed(post, creds, budget, now()), r);
+    ctx = new FlowContext(post, creds, now, budget);
+    let result = await step(ctx);
+    // Early processing polls (a container, a TikTok upload) are waited out here, finely, while the
+    // invocation has time: most media are ready within seconds, sooner than a queue round trip.
+    while (result.kind === "wait" && result.inline && budget.fits(result.delayMs + inv.callTimeoutMs)) {
+      // The lease must outlast the wait and the next poll, or the sweep would take the post over.
+      const leaseEnds = Date.parse(ctx.post.leaseUntil ?? "") || 0;
+      if (leaseEnds < now() + result.delayMs + inv.callTimeoutMs) await ctx.save({});
+      await sleep(result.delayMs);
+      result = await step(ctx);
+    }
     await backOffIfBusy(ctx, now);
-    return await settle(ctx.post, result, now);
+    return await settle(ctx.post, result, r);
   } catch (err) {
     // A rate-limit error opens the breaker itself, for the wait the platform asked for.
     const rateLimited = err instanceof PlatformError && err.kind === "rate_limited";
     if (ctx && !rateLimited && !(err instanceof InjectedCrash)) await backOffIfBusy(ctx, now);
-    return handleError(ctx?.post ?? post, err, now, ctx?.tokenVersion ?? tokenVersion);
+    return handleError(ctx?.post ?? post, err, r, ctx?.tokenVersion ?? tokenVersion);
   }
 }
 
@@ -133,12 +170,14 @@ function step(ctx: FlowContext): Promise<StepResult> {
   }
 }
 
-async function settle(post: PostItem, result: StepResult, now: () => number): Promise<PublishOutcome> {
+async function settle(post: PostItem, result: StepResult, r: Run): Promise<PublishOutcome> {
+  const { now } = r;
   switch (result.kind) {
     case "published": {
       crashPoint("before_complete", post);
-      const done = await complete(post, result.externalPostId, now());
-      if (done) logger.info("published", { postId: post.id, externalPostId: result.externalPostId });
+      const ids = { externalPostId: result.externalPostId, platformPostId: result.platformPostId };
+      const done = await complete(post, ids, now());
+      if (done) logger.info("published", { postId: post.id, ...ids });
       return ack(done ? "published" : "lost the attempt before completing");
     }
     case "failed": {
@@ -147,42 +186,87 @@ async function settle(post: PostItem, result: StepResult, now: () => number): Pr
       return ack(done ? `failed: ${result.code}` : "lost the attempt before failing");
     }
     case "unconfirmed": {
-      // Re-checks end RECONCILE_FOR_MS after the post's time (not `updatedAt`, which every write moves).
+      // Slow re-checks from the final call (not `updatedAt`, which every write moves), growing
+      // apart, until the platform's re-check deadline; then only operators settle it.
+      const plan = platformTiming(post.platform, mediaKindOf(post.media)).recheck;
       const started = Date.parse(post.finalCallAt ?? post.scheduledFor ?? post.createdAt);
-      const attempts = post.reconcileAttempts ?? 0;
-      const next = Math.min(3600_000, recheckBaseMs() * 2 ** attempts);
-      const nextCheck = now() + next - started < RECONCILE_FOR_MS ? now() + next : undefined;
+      const elapsed = now() - started;
+      const next = nextPollMs(plan, elapsed);
+      const nextCheck = elapsed + next < plan.deadlineMs ? now() + next : undefined;
       const done = await unconfirm(post, result.code, result.message, now(), nextCheck);
       if (done) logger.warn("unconfirmed", { postId: post.id, code: result.code, nextCheck });
       return ack(done ? "unconfirmed" : "lost the attempt");
     }
     case "wait":
-      return wait(post, result.delayMs, now, "waiting on the platform");
+      return wait(post, result.delayMs, r, "waiting on the platform");
   }
 }
 
 /**
  * Comes back later through a new delayed `continue` message (a poll is not a failure and does
- * not use up the message's receives). The lease stays as it is: if this message is lost, the
- * lease expires and the sweep resumes the post.
+ * not use up the message's receives). The lease is stretched over the wait when it would run
+ * out before the next poll (one write every few polls, not one per poll): if this message is
+ * lost, the lease expires and the sweep resumes the post.
  */
-async function wait(post: PostItem, delayMs: number, now: () => number, note: string): Promise<PublishOutcome> {
+async function wait(post: PostItem, delayMs: number, r: Run, note: string): Promise<PublishOutcome> {
+  const { now } = r;
   if (post.status === "unconfirmed") {
     // A re-check that cannot tell yet: stays unconfirmed, next check on the slow schedule.
     const { code = "post.outcome_unknown", message = "The outcome is not known yet." } = post.lastError ?? {};
-    return settle(post, { kind: "unconfirmed", code, message }, now);
+    return settle(post, { kind: "unconfirmed", code, message }, r);
   }
-  if (delayMs > leaseMs() / 2) {
-    // A long wait (an open breaker): stretch the lease over it so the sweep does not step in.
+  let held = post;
+  const leaseEnds = post.leaseUntil ? Date.parse(post.leaseUntil) : 0;
+  if (leaseEnds < now() + delayMs + leaseMs() / 2) {
     const saved = await saveStep(post, {}, now(), { leaseUntilMs: now() + delayMs + leaseMs() });
     if (!saved) return ack("attempt taken over by another worker");
+    held = saved;
   }
   await sendMessage(
     "publish",
-    { kind: "continue", postId: post.id, attemptId: post.attemptId as string },
+    { kind: "continue", postId: held.id, attemptId: held.attemptId as string },
     Math.ceil(delayMs / 1000),
   );
   return ack(note);
+}
+
+/**
+ * The account's breaker is open (a rate limit, high usage, a daily cap) until `untilMs`. A short
+ * wait holds the post where it is; a longer one sends it back to `scheduled`, due when the
+ * breaker closes, so the user can cancel or move it and sees when it will go out — unless the
+ * final call may have happened or TikTok has the video (then it must stay with its attempt).
+ */
+async function waitOrHold(
+  post: PostItem,
+  untilMs: number,
+  reason: { code: string; message: string },
+  r: Run,
+  note: string,
+): Promise<PublishOutcome> {
+  const forMs = untilMs - r.now();
+  const holdable = post.status === "publishing" && !post.finalCallAt && !post.publishId;
+  if (holdable && forMs > publishTiming().breaker.holdInPlaceMaxMs) {
+    const held = await hold(post, untilMs, reason, r.now());
+    if (held) logger.warn("held back", { postId: post.id, code: reason.code, heldUntil: held.heldUntil });
+    return ack(held ? `held until ${held.heldUntil}` : "lost the attempt before holding");
+  }
+  return wait(post, forMs, r, note);
+}
+
+function breakerReason(platform: string, untilMs: number) {
+  const name = { instagram: "Instagram", facebook: "Facebook", tiktok: "TikTok" }[platform] ?? platform;
+  return {
+    code: "account.rate_limited",
+    message: `${name} asked Studio to slow down for this account. The post will go out at ${new Date(untilMs).toISOString()}; you can move or cancel it until then.`,
+  };
+}
+
+/** When retries of this post stop: its due time plus the workspace's retry window. */
+async function retryDeadline(post: PostItem): Promise<{ at: number; windowMs: number }> {
+  const { data } = await db().entities.workspace.get({ id: post.workspaceId }).go();
+  const minutes = data?.publishRetryWindowMinutes;
+  const windowMs = minutes ? minutes * 60_000 : publishTiming().retry.windowMs;
+  return { at: dueAtMs(post) + windowMs, windowMs };
 }
 
 /**
@@ -192,17 +276,23 @@ async function wait(post: PostItem, delayMs: number, now: () => number, note: st
 async function handleError(
   post: PostItem,
   err: unknown,
-  now: () => number,
+  r: Run,
   tokenVersion: number | undefined,
 ): Promise<PublishOutcome> {
+  const { now } = r;
   if (err instanceof InjectedCrash) throw err; // a dead worker does nothing more
   if (err instanceof LostAttemptError) return ack("attempt taken over by another worker");
+  if (err instanceof OutOfTimeError) {
+    // Nothing irreversible was started: hand the post back to the queue at once.
+    logger.info("handed back: out of time", { postId: post.id, before: err.what });
+    return wait(post, 0, r, "handed back: out of time in this invocation");
+  }
   // Once the final call may have happened, no error proves the post is not live: a refusal of a
   // later question (status, recent posts) leaves the outcome unknown, never `failed`.
   const mayBeLive = Boolean(post.finalCallAt || post.publishId || post.status === "unconfirmed");
   const verdict = mayBeLive ? ("unconfirmed" as const) : ("failed" as const);
   if (err instanceof ReconnectRequiredError) {
-    return settle(post, { kind: verdict, code: "account.needs_reconnect", message: err.reason }, now);
+    return settle(post, { kind: verdict, code: "account.needs_reconnect", message: err.reason }, r);
   }
   if (err instanceof PlatformError) {
     if (err.kind === "reconnect") {
@@ -211,62 +301,78 @@ async function handleError(
       const marked =
         tokenVersion !== undefined &&
         (await markNeedsReconnect({ id: post.accountId, tokenVersion }, userMessage(err)));
-      if (!marked) return retry(post, "account.token_changed", userMessage(err), 1_000, now);
-      return settle(post, { kind: verdict, code: "account.needs_reconnect", message: userMessage(err) }, now);
+      if (!marked) return retry(post, "account.token_changed", userMessage(err), 1_000, r);
+      return settle(post, { kind: verdict, code: "account.needs_reconnect", message: userMessage(err) }, r);
     }
-    if (err.kind === "permanent")
-      return settle(post, { kind: verdict, code: err.code, message: userMessage(err) }, now);
+    if (err.kind === "permanent") return settle(post, { kind: verdict, code: err.code, message: userMessage(err) }, r);
     if (err.kind === "unknown_outcome" && post.finalCallAt) {
-      // The final call may have taken effect: never repeat it; ask the platform shortly. It
-      // still counts as a retry, so a platform that always fails this way ends, too.
+      // The final call may have taken effect: never repeat it; ask the platform shortly.
       logger.warn("final call outcome unknown: reconciling", { postId: post.id, code: err.code });
-      const retries = (post.retries ?? 0) + 1;
-      if (retries > RETRY_POLICY.maxRetries || post.status !== "publishing") {
-        return settle(post, { kind: "unconfirmed", code: "post.outcome_unknown", message: userMessage(err) }, now);
+      if (post.status !== "publishing" || now() > (await retryDeadline(post)).at) {
+        return settle(post, { kind: "unconfirmed", code: "post.outcome_unknown", message: userMessage(err) }, r);
       }
+      const retries = (post.retries ?? 0) + 1;
       const saved = await saveStep(post, { retries, lastError: { code: err.code, message: userMessage(err) } }, now());
       if (!saved) return ack("attempt taken over by another worker");
-      return wait(saved, 2_000, now, "reconcile after unknown outcome");
+      const firstCheck = platformTiming(post.platform, mediaKindOf(post.media)).reconcile.firstMs;
+      return wait(saved, firstCheck, r, "reconcile after unknown outcome");
     }
-    if (err.kind === "rate_limited")
-      await openBreaker(post.accountId, err.retryAfterMs ?? backoffMs(post.retries ?? 0), now());
-    return retry(post, err.code, userMessage(err), err.retryAfterMs, now);
+    if (err.kind === "rate_limited") {
+      const forMs = err.retryAfterMs ?? backoffMs(post.retries ?? 0);
+      await openBreaker(post.accountId, forMs, now());
+      if (forMs > publishTiming().breaker.holdInPlaceMaxMs && post.status === "publishing") {
+        const daily = err.code === "platform.daily_limit";
+        const untilMs = now() + forMs;
+        const reason = daily
+          ? {
+              code: "account.daily_limit",
+              message: `The account reached ${post.platform === "tiktok" ? "TikTok" : "Instagram"}'s daily publishing limit. The post will go out at ${new Date(untilMs).toISOString()}; you can move or cancel it until then.`,
+            }
+          : breakerReason(post.platform, untilMs);
+        return waitOrHold(post, untilMs, reason, r, "rate limited");
+      }
+    }
+    return retry(post, err.code, userMessage(err), err.retryAfterMs, r);
   }
-  if (err instanceof TokenRefreshPendingError) return retry(post, err.code, err.message, 3_000, now);
+  if (err instanceof TokenRefreshPendingError) return retry(post, err.code, err.message, 3_000, r);
   // A failure of our own (database, queue, a bug): retried with backoff; never a final state.
   const message = redactString(err instanceof Error ? err.message : String(err));
   logger.error("attempt failed unexpectedly", { postId: post.id, error: message });
-  return retry(post, "internal.transient", message, undefined, now);
+  return retry(post, "internal.transient", message, undefined, r);
 }
 
 /**
  * A retryable failure: record it, release the lease until the backoff is over, and let the
- * message come back then. Out of retries → `failed` (`post.retries_exhausted`), or, if the final
- * call may have happened, `unconfirmed` after one last reconciliation.
+ * message come back then. Past the retry window (a time, not a count) → `failed`
+ * (`post.retries_exhausted`), or, if the final call may have happened, `unconfirmed`.
  */
 async function retry(
   post: PostItem,
   code: string,
   message: string,
   retryAfterMs: number | undefined,
-  now: () => number,
+  r: Run,
 ): Promise<PublishOutcome> {
+  const { now } = r;
   if (post.status === "unconfirmed") {
     // A re-check that failed: back on the slow schedule (it advances and ends), not a fast loop.
     const last = post.lastError ?? { code, message };
-    return settle(post, { kind: "unconfirmed", code: last.code ?? code, message: last.message ?? message }, now);
+    return settle(post, { kind: "unconfirmed", code: last.code ?? code, message: last.message ?? message }, r);
   }
   const retries = (post.retries ?? 0) + 1;
-  if (retries > RETRY_POLICY.maxRetries) {
+  const delayMs = backoffMs(retries - 1, retryAfterMs);
+  const deadline = await retryDeadline(post);
+  if (now() + delayMs > deadline.at) {
+    const window = FlowContext.minutes(deadline.windowMs);
     if (post.finalCallAt) {
       return settle(
         post,
         {
           kind: "unconfirmed",
           code: "post.outcome_unknown",
-          message: `Could not confirm the post after ${RETRY_POLICY.maxRetries} tries: ${message}`,
+          message: `Could not confirm the post within ${window} of its time: ${message}`,
         },
-        now,
+        r,
       );
     }
     return settle(
@@ -274,18 +380,29 @@ async function retry(
       {
         kind: "failed",
         code: "post.retries_exhausted",
-        message: `Gave up after ${RETRY_POLICY.maxRetries} retries; the post is not live. Last error: ${message} Reschedule it to try again.`,
+        message: `Gave up after retrying for ${window} past the post's time; the post is not live. Last error: ${message} Reschedule it to try again.`,
       },
-      now,
+      r,
     );
   }
-  const delayMs = backoffMs(retries - 1, retryAfterMs);
   logger.info("retrying", { postId: post.id, retries, code, delayMs });
+  // The first retries use the message's visibility (they count toward the DLQ's receive limit);
+  // later ones, in a retry window of an hour, come back as new messages so a long outage never
+  // dead-letters a post that is still within its window.
+  const viaNewMessage = retries > VISIBILITY_RETRIES;
   if (post.status === "publishing") {
     const saved = await saveStep(post, { retries, lastError: { code, message } }, now(), {
-      leaseUntilMs: now() + delayMs,
+      leaseUntilMs: now() + delayMs + (viaNewMessage ? leaseMs() : 0),
     });
     if (!saved) return ack("attempt taken over by another worker");
+    if (viaNewMessage) {
+      await sendMessage(
+        "publish",
+        { kind: "continue", postId: saved.id, attemptId: saved.attemptId as string },
+        Math.ceil(delayMs / 1000),
+      );
+      return ack(`retry ${retries}: ${code}`);
+    }
   }
   return { kind: "retry", delaySeconds: Math.ceil(delayMs / 1000), note: `retry ${retries}: ${code}` };
 }

@@ -10,6 +10,11 @@ export const WorkspaceEntity = new Entity({
     timezone: { type: "string", required: true },
     brandProfile: { type: "any" },
     preferences: { type: "any" },
+    /**
+     * How long past a post's due time retryable failures keep being retried before the post
+     * fails with `post.retries_exhausted` (default: config/publishing.ts, one hour).
+     */
+    publishRetryWindowMinutes: { type: "number" },
     /** shardOf(id): spreads the fan-out index over SHARDS partitions. */
     fanoutShard: { type: "number", required: true, readOnly: true },
     createdAt: { type: "string", required: true, readOnly: true },

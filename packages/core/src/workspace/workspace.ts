@@ -16,6 +16,8 @@ export interface WorkspaceView {
   timezone: string;
   brandProfile: unknown;
   preferences: unknown;
+  /** Retry window past a post's due time, minutes (null: the default, config/publishing.ts). */
+  publishRetryWindowMinutes: number | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -24,6 +26,7 @@ export interface CreateWorkspaceInput {
   name: string;
   timezone: string;
   brandProfile?: unknown;
+  publishRetryWindowMinutes?: number;
 }
 
 /**
@@ -49,6 +52,9 @@ export async function create(
     name: input.name,
     timezone: input.timezone,
     brandProfile: input.brandProfile,
+    ...(input.publishRetryWindowMinutes !== undefined
+      ? { publishRetryWindowMinutes: input.publishRetryWindowMinutes }
+      : {}),
     fanoutShard: shardOf(id),
     createdAt: at,
     updatedAt: at,
@@ -75,6 +81,7 @@ export function toView(w: WorkspaceItem): WorkspaceView {
     timezone: w.timezone,
     brandProfile: w.brandProfile ?? null,
     preferences: w.preferences ?? null,
+    publishRetryWindowMinutes: w.publishRetryWindowMinutes ?? null,
     createdAt: w.createdAt,
     updatedAt: w.updatedAt,
   };

@@ -83,6 +83,9 @@ export const WorkspaceSchema = z
     timezone: z.string(),
     brandProfile: z.any(),
     preferences: z.any(),
+    publishRetryWindowMinutes: z.number().int().nullable().openapi({
+      description: "How long past a post's time retryable failures are retried (null: one hour).",
+    }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -137,6 +140,10 @@ export const PostSchema = z
       .nullable()
       .openapi({ description: "When the platform answered that the post no longer exists there." }),
     publishedAt: z.string().nullable(),
+    heldUntil: z.string().nullable().openapi({
+      description:
+        "Held back by an open breaker or a daily cap: the post is scheduled again and goes out at this instant unless moved or cancelled.",
+    }),
     lastError: z.object({ code: z.string(), message: z.string() }).nullable(),
     version: z.number().int(),
     createdAt: z.string(),

@@ -24,7 +24,11 @@ import { seedScheduled } from "./seed";
  *
  * Options: --delay-posts 1000 --burst-posts 10000 --raw-posts 3000 --api-seconds 10
  * --burst-max-wait-minutes 8 --skip-burst
+ * --only delay[,delay-instant,api,dispatcher,burst]: only those sections (e.g. `pnpm bench --only
+ * delay` for the publish delay of 1,000 posts due in one minute); the results then go to
+ * <date>-<sections>.json and <date>-<sections>.md, and latest.* are left as they are.
  */
+const SECTIONS = ["api", "dispatcher", "delay", "delay-instant", "burst"] as const;
 type Platform = "instagram" | "facebook" | "tiktok";
 const PLATFORMS: Platform[] = ["instagram", "facebook", "tiktok"];
 
@@ -37,9 +41,15 @@ async function main() {
       "api-seconds": { type: "string", default: "10" },
       "burst-max-wait-minutes": { type: "string", default: "8" },
       "skip-burst": { type: "boolean", default: false },
+      only: { type: "string" },
       out: { type: "string", default: "bench/results" },
     },
   });
+  const only = values.only?.split(",").map((x) => x.trim());
+  const unknown = only?.filter((x) => !(SECTIONS as readonly string[]).includes(x)) ?? [];
+  if (unknown.length)
+    throw new Error(`--only: unknown section(s) ${unknown.join(", ")}; known: ${SECTIONS.join(", ")}`);
+  const wants = (section: (typeof SECTIONS)[number]) => !only || only.includes(section);
   const cfg = {
     delayPosts: Number(values["delay-posts"]),
     burstPosts: values["skip-burst"] ? 0 : Number(values["burst-posts"]),
@@ -151,7 +161,7 @@ async function main() {
   const results: Record<string, unknown> = { date, machine: host, config: cfg, simulatorConfig: simConfig };
   try {
     // 1. API latency against the bare route.
-    {
+    if (wants("api")) {
       const ws = await workspace("bench api");
       const acct = await connect(ws.key, "facebook", "api");
       const ids: string[] = [];
@@ -200,7 +210,7 @@ async function main() {
     }
 
     // 2. Dispatcher throughput next to the raw calls (no scheduler running yet).
-    {
+    if (wants("dispatcher")) {
       const ws = await workspace("bench dispatch");
       const accounts = await accountsFor(ws.key, 30, () => "ignore");
       const dueAt = Date.now() + 20 * 60_000;
@@ -292,11 +302,11 @@ async function main() {
       for (const p of PLATFORMS) log(`  ${p}: ${JSON.stringify(perPlatform[p])}`);
       return result;
     };
-    results.delay = await delayRun(true);
-    results.delaySameInstant = await delayRun(false);
+    if (wants("delay")) results.delay = await delayRun(true);
+    if (wants("delay-instant")) results.delaySameInstant = await delayRun(false);
 
     // 4. 10,000 posts due in the same minute.
-    if (cfg.burstPosts > 0) {
+    if (cfg.burstPosts > 0 && wants("burst")) {
       const ws = await workspace("bench burst");
       const accounts = await accountsFor(ws.key, 90, () => "burst");
       const due = nextMinuteAfter(Date.now() + 30_000 + cfg.burstPosts * 10);
@@ -354,11 +364,15 @@ async function main() {
 
   await mkdir(values.out as string, { recursive: true });
   const stamp = date.slice(0, 19).replace(/:/g, "-");
-  await writeFile(`${values.out}/${stamp}.json`, `${JSON.stringify(results, null, 2)}\n`);
-  await writeFile(`${values.out}/latest.json`, `${JSON.stringify(results, null, 2)}\n`);
   const md = renderMarkdown(results as never);
-  await writeFile(`${values.out}/latest.md`, md);
-  console.log(`\n${md}\nwritten: ${values.out}/${stamp}.json, ${values.out}/latest.md`);
+  const name = only ? `${stamp}-${only.join("-")}` : stamp;
+  await writeFile(`${values.out}/${name}.json`, `${JSON.stringify(results, null, 2)}\n`);
+  if (only) await writeFile(`${values.out}/${name}.md`, md);
+  else {
+    await writeFile(`${values.out}/latest.json`, `${JSON.stringify(results, null, 2)}\n`);
+    await writeFile(`${values.out}/latest.md`, md);
+  }
+  console.log(`\n${md}\nwritten: ${values.out}/${name}.json, ${values.out}/${only ? `${name}.md` : "latest.md"}`);
   process.exit(0);
 }
 

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { DEFAULT_PUBLISH_TIMING, type PlatformTiming } from "@studio/core/config/publishing";
 import { freePort } from "../aws/emulators";
 import { connectRequest } from "../simulators/control";
 import { rng } from "../simulators/faults";
@@ -107,6 +108,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     STUDIO_CONTAINER_POLL_MS: "500",
     STUDIO_PUBLISH_POLL_MS: "500",
     STUDIO_RECONCILE_RECHECK_MS: "500",
+    // Every deadline (processing, reconciliation, re-checks, retry window, breaker hold) at 2% of
+    // production, like the run's other timings (config/publishing.ts).
+    STUDIO_DEADLINE_SCALE: String(DEADLINE_SCALE),
     STUDIO_CHAOS_CRASH_RATE: String(options.crashRate),
     STUDIO_INSTAGRAM_API_URL: sims.instagramUrl,
     STUDIO_FACEBOOK_API_URL: sims.facebookUrl,
@@ -291,7 +295,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const copiesByCaption = new Map<string, number>();
     for (const g of sims.control.published())
       copiesByCaption.set(g.caption, (copiesByCaption.get(g.caption) ?? 0) + g.count);
-    const outcome = evaluate({ createdIds: scheduled, posts, copiesByCaption, doomedAccountId: doomed?.id });
+    const outcome = evaluate({
+      createdIds: scheduled,
+      posts,
+      copiesByCaption,
+      doomedAccountId: doomed?.id,
+      publishDeadlineMs: publishDeadlineMs(),
+    });
     const queues = await api<{ items: Array<{ queue: string; deadLetters: number }> }>("GET", "/v1/ops/queues");
     const dlq = Object.fromEntries(queues.items.map((q) => [q.queue, q.deadLetters]));
     if (options.kills > 0)
@@ -330,6 +340,23 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 }
 
 class ApiError extends Error {}
+
+/** The run's deadlines relative to production's (config/publishing.ts). */
+const DEADLINE_SCALE = 0.02;
+
+/**
+ * The longest a post may take from its due time to `published` in this run: the retry window,
+ * then the longest processing and reconciliation deadlines, plus the re-check interval and the
+ * SIGKILL's downtime as slack.
+ */
+function publishDeadlineMs(): number {
+  const t = DEFAULT_PUBLISH_TIMING;
+  let longest = 0;
+  for (const byMedia of Object.values(t.platforms))
+    for (const p of Object.values(byMedia) as PlatformTiming[])
+      longest = Math.max(longest, p.processing.deadlineMs + p.reconcile.deadlineMs);
+  return (t.retry.windowMs + longest) * DEADLINE_SCALE + 60_000;
+}
 
 export function machine() {
   return { cores: cpus().length, cpu: cpus()[0]?.model ?? "unknown", node: process.version };

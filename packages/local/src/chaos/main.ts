@@ -61,7 +61,11 @@ export function summary(r: ChaosReport): string {
         .map(([k, v]) => `${k} ${v}`)
         .join(", ") || "-"
     }`,
-    `  unconfirmed       ${r.unconfirmed.length}${r.unconfirmed.length ? `: ${r.unconfirmed.map((u) => `${u.id} ${u.code} (${u.copies} live)`).join("; ")}` : ""}`,
+    `  unconfirmed       ${r.unconfirmed.length} (${r.unconfirmedPercent}%)${
+      Object.entries(r.unconfirmedByPlatformCode)
+        .map(([k, v]) => `, ${k} ${v}`)
+        .join("") || ""
+    }; live among them: ${r.unconfirmed.filter((u) => u.copies > 0).length}`,
     `  publish delay     p50 ${s(r.delayMs.p50)}, p95 ${s(r.delayMs.p95)}, p99 ${s(r.delayMs.p99)}, max ${s(r.delayMs.max)} (n=${r.delayMs.n})`,
     `  faults fired      ${Object.entries(r.faultsFired)
       .map(([k, v]) => `${k} ${v}`)

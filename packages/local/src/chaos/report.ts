@@ -10,6 +10,8 @@ export interface FinalPost {
   status: string;
   scheduledFor: string | null;
   publishedAt: string | null;
+  /** Held back by a breaker or a daily cap: due at this instant instead. */
+  heldUntil?: string | null;
   attempts: number;
   lastError: { code: string; message: string } | null;
 }
@@ -50,6 +52,12 @@ export interface Outcome {
   notFinal: Array<{ id: string; status: string }>;
   lost: string[];
   unconfirmed: Array<{ id: string; platform: Platform; code: string; message: string; copies: number }>;
+  /** Unconfirmed posts by platform and code (the issue's acceptance: ≤ 1%, or an honest count per platform). */
+  unconfirmedByPlatformCode: Record<string, number>;
+  /** Share of the created posts left unconfirmed, %. */
+  unconfirmedPercent: number;
+  /** Published later than the deadline after their due time (the run's retry window + processing deadline). */
+  publishedPastDeadline: Array<{ id: string; platform: Platform; lateMs: number }>;
   withoutReason: string[];
   publishedNotLive: string[];
   failedButLive: Array<{ id: string; code: string }>;
@@ -77,6 +85,8 @@ export function evaluate(input: {
   posts: FinalPost[];
   copiesByCaption: Map<string, number>;
   doomedAccountId?: string;
+  /** The longest a post may take from its due time to `published` (retry window + processing deadline + slack). */
+  publishDeadlineMs?: number;
 }): Outcome {
   const { createdIds, posts, copiesByCaption } = input;
   const byId = new Map(posts.map((p) => [p.id, p]));
@@ -91,6 +101,8 @@ export function evaluate(input: {
   const publishedNotLive: string[] = [];
   const failedButLive: Outcome["failedButLive"] = [];
   const delays: number[] = [];
+  const publishedPastDeadline: Outcome["publishedPastDeadline"] = [];
+  const unconfirmedByPlatformCode: Record<string, number> = {};
   const doomed: Outcome["doomed"] = {
     account: input.doomedAccountId ?? null,
     posts: 0,
@@ -128,9 +140,18 @@ export function evaluate(input: {
         message: p.lastError?.message ?? "",
         copies,
       });
+    if (p.status === "unconfirmed") {
+      const pc = `${p.platform} ${p.lastError?.code ?? "(none)"}`;
+      unconfirmedByPlatformCode[pc] = (unconfirmedByPlatformCode[pc] ?? 0) + 1;
+    }
     if (p.status === "published") {
       if (copies === 0) publishedNotLive.push(p.id);
       if (p.publishedAt && p.scheduledFor) delays.push(Date.parse(p.publishedAt) - Date.parse(p.scheduledFor));
+      if (p.publishedAt && p.scheduledFor && input.publishDeadlineMs !== undefined) {
+        const due = Math.max(Date.parse(p.scheduledFor), p.heldUntil ? Date.parse(p.heldUntil) : 0);
+        const lateMs = Date.parse(p.publishedAt) - due - input.publishDeadlineMs;
+        if (lateMs > 0) publishedPastDeadline.push({ id: p.id, platform: p.platform, lateMs });
+      }
     }
     if (input.doomedAccountId && p.accountId === input.doomedAccountId) {
       doomed.posts++;
@@ -155,6 +176,14 @@ export function evaluate(input: {
     inv("failed means not live", failedButLive.length, `${failedButLive.length} failed posts that are live`),
     inv("no stray copies", strayCopies, `${strayCopies} platform posts that match no Studio post`),
   ];
+  if (input.publishDeadlineMs !== undefined)
+    invariants.push(
+      inv(
+        "no post in publishing past its deadline",
+        publishedPastDeadline.length,
+        `${publishedPastDeadline.length} posts published more than ${Math.round(input.publishDeadlineMs / 1000)} s after they were due`,
+      ),
+    );
   if (input.doomedAccountId)
     invariants.push(
       inv(
@@ -174,6 +203,9 @@ export function evaluate(input: {
     notFinal,
     lost,
     unconfirmed,
+    unconfirmedByPlatformCode,
+    unconfirmedPercent: createdIds.length ? Math.round((unconfirmed.length / createdIds.length) * 1000) / 10 : 0,
+    publishedPastDeadline,
     withoutReason,
     publishedNotLive,
     failedButLive,

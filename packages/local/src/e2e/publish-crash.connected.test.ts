@@ -49,7 +49,8 @@ describe("publishing survives a crash at every step (connected)", () => {
     const post = await s.schedule(key, accounts[platform] as string, { caption, media });
     const done = await s.waitFinal(key, post.id, 45_000);
     expect(done.status).toBe("published");
-    expect(done.externalPostId).toBeTruthy();
+    // A TikTok video found by reconciliation has its video id, but no publish_id (never answered).
+    expect(done.externalPostId ?? done.platformPostId).toBeTruthy();
     expect(s.copies(caption)).toBe(1);
   });
 

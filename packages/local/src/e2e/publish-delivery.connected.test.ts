@@ -158,7 +158,8 @@ describe("publishing: duplicates, overlapping dispatchers, DLQ replay, database 
         key,
       );
       failing = 0;
-      const at = new Date(Date.now() + 1500).toISOString();
+      // A lead the API cannot overtake even on a busy machine (a 1.5 s lead raced it there).
+      const at = new Date(Date.now() + 5_000).toISOString();
       const scheduled = await s.api("POST", `/v1/posts/${created.body.id}/schedule`, { scheduledFor: at }, key);
       expect(scheduled.status).toBe(200);
       failing = 4; // now the worker's claim and writes fail

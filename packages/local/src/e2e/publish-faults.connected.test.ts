@@ -187,7 +187,7 @@ describe.concurrent("publishing under faults (connected)", () => {
       expect(s.copies(c)).toBe(0);
     });
 
-    it("gives up after the retry cap with post.retries_exhausted, nothing published", async () => {
+    it("gives up at the end of the retry window with post.retries_exhausted, nothing published", async () => {
       const acct = await s.connect(key, "facebook");
       fault({
         operation: "facebook.create_post",

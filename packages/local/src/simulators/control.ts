@@ -191,6 +191,7 @@ const configSchema = z
     instagramPublishLimit: z.number().int().nonnegative(),
     tiktokInitPerMinute: z.number().int().positive(),
     tiktokStatusPerMinute: z.number().int().positive(),
+    facebookVideoReadyMs: z.number().nonnegative(),
     facebookRejectDuplicates: z.boolean(),
     autoCreateAccounts: z.boolean(),
     graphCallsPerHourPerAccount: z.number().int().nonnegative(),

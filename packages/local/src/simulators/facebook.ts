@@ -38,11 +38,32 @@ export async function facebook(state: SimState, sim: SimRequest, selfOrigin: str
       auth,
       perform: () => {
         const limit = Math.min(Number(sim.query.get("limit") ?? 25) || 25, 100);
+        const now = state.now();
         const data = state.posts
-          .filter((p) => p.platform === "facebook" && p.accountId === page)
+          .filter((p) => p.platform === "facebook" && p.accountId === page && p.visibleAt <= now)
           .sort((a, b) => b.createdAt - a.createdAt)
           .slice(0, limit)
           .map((p) => ({ id: p.id, message: p.caption, created_time: metaTime(p.createdAt) }));
+        return json(200, { data, paging: { cursors: {} } });
+      },
+    });
+    return true;
+  }
+  if (sim.method === "GET" && edge === "videos") {
+    // The page's uploaded videos, listed as soon as they are uploaded (before processing ends).
+    await run(state, sim, {
+      family: "graph",
+      platform: "facebook",
+      operation: "facebook.recent_videos",
+      accountId: page,
+      auth,
+      perform: () => {
+        const limit = Math.min(Number(sim.query.get("limit") ?? 25) || 25, 100);
+        const data = state.posts
+          .filter((p) => p.platform === "facebook" && p.accountId === page && p.videoId)
+          .sort((a, b) => b.createdAt - a.createdAt)
+          .slice(0, limit)
+          .map((p) => ({ id: p.videoId, description: p.caption, created_time: metaTime(p.createdAt) }));
         return json(200, { data, paging: { cursors: {} } });
       },
     });
@@ -75,17 +96,21 @@ function createPost(state: SimState, sim: SimRequest, page: string, edge: string
     const last = state.posts.filter((p) => p.platform === "facebook" && p.accountId === page).at(-1);
     if (last && last.caption === caption) return graphError(400, { code: 506, message: "Duplicate status message" });
   }
-  const postId = `${page}_${newId("10")}`;
+  // A page's video is shown as the post `{page}_{video id}`, listed once Facebook has processed it.
+  const videoId = edge === "videos" ? newId("88") : undefined;
+  const postId = `${page}_${videoId ?? newId("10")}`;
+  const now = state.now();
   state.addPost({
     platform: "facebook",
     accountId: page,
     id: postId,
     caption,
-    createdAt: state.now(),
+    createdAt: now,
+    ...(videoId ? { videoId, visibleAt: now + state.config.facebookVideoReadyMs } : {}),
     via: `facebook.${edge}`,
   });
   state.account("facebook", page);
   if (edge === "photos") return json(200, { id: newId("55"), post_id: postId });
-  if (edge === "videos") return json(200, { id: newId("88") });
+  if (videoId) return json(200, { id: videoId });
   return json(200, { id: postId });
 }

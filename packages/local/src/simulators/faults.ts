@@ -21,6 +21,7 @@ export const FAULT_TYPES = [
   "container_error",
   "container_expired",
   "publish_failed",
+  "stuck",
   "response_lost",
   "blocked_but_live",
   "usage_high",

@@ -12,6 +12,7 @@ export const metaTime = (ms: number) => new Date(ms).toISOString().replace(/\.\d
 
 export function containerStatus(state: SimState, c: SimContainer): { status_code: string; status?: string } {
   if (c.mediaId) return { status_code: "PUBLISHED", status: "Published" };
+  if (c.forced?.status === "IN_PROGRESS") return { status_code: "IN_PROGRESS", status: "In Progress" };
   const age = state.now() - c.createdAt;
   if (age >= state.config.containerExpireMs) return { status_code: "EXPIRED", status: "Expired" };
   if (age < state.config.containerReadyMs) return { status_code: "IN_PROGRESS", status: "In Progress" };
@@ -146,6 +147,7 @@ export async function instagram(state: SimState, sim: SimRequest, selfOrigin: st
         }
         if (fault?.type === "container_error")
           container.forced = { status: "ERROR", subcode: String(fault.subcode ?? 2207026) };
+        if (fault?.type === "stuck") container.forced = { status: "IN_PROGRESS" };
         if (fault?.type === "container_expired") {
           container.forced = { status: "EXPIRED" };
           container.createdAt = Math.min(container.createdAt, state.now() - state.config.containerReadyMs);
@@ -215,6 +217,7 @@ function createContainer(
 
   if (faultType === "container_error") c.forced = { status: "ERROR", subcode: String(faultSubcode ?? 2207026) };
   if (faultType === "container_expired") c.forced = { status: "EXPIRED" };
+  if (faultType === "stuck") c.forced = { status: "IN_PROGRESS" };
   state.containers.set(c.id, c);
   state.account("instagram", accountId);
   return json(200, { id: c.id });

@@ -5,7 +5,14 @@ import type { SimPlatform, SimState } from "./state";
 export type Family = "graph" | "tiktok" | "tiktok_oauth" | "media";
 
 /** Fault types that change what the operation does (handled by `perform`), not its answer. */
-const STATE_FAULTS = new Set(["container_error", "container_expired", "publish_failed", "not_found", "wrong_type"]);
+const STATE_FAULTS = new Set([
+  "container_error",
+  "container_expired",
+  "publish_failed",
+  "stuck",
+  "not_found",
+  "wrong_type",
+]);
 /** Fault types applied after the operation took effect. */
 const AFTER_FAULTS = new Set(["response_lost", "blocked_but_live", "usage_high"]);
 

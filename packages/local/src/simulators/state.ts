@@ -19,6 +19,8 @@ export interface SimConfig {
   tiktokInitPerMinute: number;
   /** TikTok: status fetches per minute per access token (documented: 30). */
   tiktokStatusPerMinute: number;
+  /** Facebook lists a new video in `published_posts` only this long after upload (processing); `/videos` lists it at once. */
+  facebookVideoReadyMs: number;
   /** Facebook rejects an identical consecutive text post with 506. */
   facebookRejectDuplicates: boolean;
   /** Unknown access tokens are accepted (and an account created) instead of 190 / access_token_invalid. */
@@ -47,6 +49,7 @@ export const DEFAULT_CONFIG: SimConfig = {
   instagramPublishLimit: 50,
   tiktokInitPerMinute: 6,
   tiktokStatusPerMinute: 30,
+  facebookVideoReadyMs: 2_000,
   facebookRejectDuplicates: true,
   autoCreateAccounts: true,
   graphCallsPerHourPerAccount: 4_800,
@@ -82,7 +85,7 @@ export interface SimContainer {
   mediaUrl: string;
   createdAt: number;
   /** Forced by a fault or by bad media. */
-  forced?: { status: "ERROR" | "EXPIRED"; subcode?: string };
+  forced?: { status: "ERROR" | "EXPIRED" | "IN_PROGRESS"; subcode?: string };
   mediaId?: string;
 }
 
@@ -92,8 +95,10 @@ export interface SimPost {
   id: string;
   caption: string;
   createdAt: number;
-  /** TikTok: the post becomes visible at this instant (PUBLISH_COMPLETE). */
+  /** TikTok: the post becomes visible at this instant (PUBLISH_COMPLETE); Facebook videos: listed once processed. */
   visibleAt: number;
+  /** Facebook videos: the video id (`/videos` answers and lists it; the post id is `{page}_{videoId}`). */
+  videoId?: string;
   via: string;
 }
 
@@ -105,6 +110,8 @@ export interface SimPublish {
   createdAt: number;
   failReason?: string;
   postId?: string;
+  /** A `stuck` fault: processing never completes. */
+  stuck?: boolean;
 }
 
 export interface CallRecord {

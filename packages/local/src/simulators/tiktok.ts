@@ -19,6 +19,7 @@ export function publishStatus(state: SimState, publishId: string) {
   const age = state.now() - p.createdAt;
   if (age < state.config.tiktokDownloadMs) return { status: "PROCESSING_DOWNLOAD" };
   if (p.failReason) return { status: "FAILED", fail_reason: p.failReason };
+  if (p.stuck) return { status: "PROCESSING_UPLOAD" };
   if (age < state.config.tiktokCompleteMs) return { status: "PROCESSING_UPLOAD" };
   return { status: "PUBLISH_COMPLETE", postId: p.postId };
 }
@@ -87,6 +88,12 @@ export async function tiktok(state: SimState, sim: SimRequest, selfOrigin: strin
           const p = state.publishes.get(id);
           if (!p || p.accountId !== tokenAccount)
             return tiktokError(400, "invalid_params", "publish_id does not exist.");
+          if (fault?.type === "stuck" && !p.failReason && p.postId) {
+            // Processing never ends: the video never goes live.
+            p.stuck = true;
+            state.posts = state.posts.filter((x) => x.id !== p.postId);
+            p.postId = undefined;
+          }
           if (fault?.type === "publish_failed" && !p.failReason) {
             p.failReason = fault.failReason ?? "file_format_check_failed";
             state.posts = state.posts.filter((x) => x.id !== p.postId);

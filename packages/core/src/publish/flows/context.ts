@@ -1,18 +1,31 @@
 import { freshCredentials, type VersionedCredentials } from "../../account/tokens";
-import { db } from "../../db/service";
+import { mediaKindOf, nextPollMs, type PlatformTiming, platformTiming, publishTiming } from "../../config/publishing";
 import { adapters, isHighUsage } from "../../platform";
 import { PlatformError } from "../../platform/errors";
 import type { AccountCredentials, Adapters } from "../../platform/types";
 import type { PostItem } from "../../post/post";
+import { type Budget, OutOfTimeError } from "../budget";
 import { crashPoint, InjectedCrash } from "../crash";
 import { type StepPatch, saveStep } from "../transitions";
+import { findOurs } from "./evidence";
+
+/** The ids a platform gave for a live post (at least one of them). */
+export interface LiveIds {
+  /** api.md's `externalPostId`: IG media id, FB `post_id` ?? `id`, TikTok `publish_id`. */
+  externalPostId?: string;
+  /** The id the platform shows the post under (metrics read it). */
+  platformPostId?: string;
+}
 
 /** What a platform flow decided for this invocation. */
 export type StepResult =
-  | { kind: "published"; externalPostId: string }
+  | ({ kind: "published" } & LiveIds)
   | { kind: "failed"; code: string; message: string }
-  /** Come back later (poll a container or a publish status, or re-check). */
-  | { kind: "wait"; delayMs: number }
+  /**
+   * Come back later (poll a container or a publish status, or re-check). `inline`: the wait is
+   * short and early, so the worker may wait it out in this invocation when its budget allows.
+   */
+  | { kind: "wait"; delayMs: number; inline?: boolean }
   | { kind: "unconfirmed"; code: string; message: string };
 
 /** The attempt was taken over by another worker: stop quietly, it is theirs now. */
@@ -23,10 +36,13 @@ export class LostAttemptError extends Error {
   }
 }
 
+/** A platform call is not started with less than this left in the invocation. */
+const MIN_CALL_MS = 1_000;
+
 /**
- * One attempt's view of a post: the current item, credentials, and the two things a flow may
- * do — call the platform (with one refresh-and-retry on an auth error) and persist a handle
- * (conditional on still holding the attempt).
+ * One attempt's view of a post: the current item, credentials, the invocation's time budget,
+ * and the two things a flow may do — call the platform (with one refresh-and-retry on an auth
+ * error) and persist a handle (conditional on still holding the attempt).
  */
 export class FlowContext {
   private refreshed = false;
@@ -42,8 +58,11 @@ export class FlowContext {
     public post: PostItem,
     private creds: VersionedCredentials,
     readonly now: () => number,
+    readonly budget: Budget,
   ) {
     this.api = adapters({
+      // Every request's timeout comes from what is left of the invocation.
+      timeoutMs: () => budget.timeoutFor(publishTiming().invocation.callTimeoutMs),
       onUsage: ({ usage }) => {
         if (isHighUsage(usage)) this.usageBackoffMs = Math.max(this.usageBackoffMs, usage.regainAccessMs || 60_000);
       },
@@ -55,12 +74,23 @@ export class FlowContext {
     return this.creds.tokenVersion;
   }
 
+  /** The account's credentials (for ids derived from the account, e.g. a page's video post id). */
+  get credentials(): AccountCredentials {
+    return this.creds;
+  }
+
+  /** The waits of this post's platform and media type (config/publishing.ts). */
+  get timing(): PlatformTiming {
+    return platformTiming(this.post.platform, mediaKindOf(this.post.media));
+  }
+
   /**
    * Calls the platform. On an auth error, refreshes the token once (single flight per account)
    * and repeats the same call once: an auth error means the call was refused, so repeating it
-   * is safe even for the final call.
+   * is safe even for the final call. Not started when the invocation is nearly out of time.
    */
   async call<T>(fn: (creds: AccountCredentials) => Promise<T>): Promise<T> {
+    if (!this.budget.fits(MIN_CALL_MS)) throw new OutOfTimeError("a platform call");
     try {
       return await fn(this.creds);
     } catch (err) {
@@ -69,6 +99,8 @@ export class FlowContext {
       const { creds } = await freshCredentials(this.post.accountId, {
         force: true,
         staleAccessToken: this.creds.accessToken,
+        waitMs: this.budget.timeoutFor(publishTiming().invocation.lockWaitMs),
+        timeoutMs: () => this.budget.timeoutFor(publishTiming().invocation.callTimeoutMs),
       });
       this.creds = creds;
       return fn(this.creds);
@@ -99,11 +131,14 @@ export class FlowContext {
   }
 
   /**
-   * Runs the final call. If it fails in a way that proves nothing happened (refused, rate
-   * limited, auth, sent nowhere), `finalCallAt` is cleared so the retry is a plain retry; an
-   * `unknown_outcome` keeps it, and the next run reconciles.
+   * Runs the final call — only with its whole timeout left in the invocation (otherwise
+   * OutOfTimeError, before anything is sent: the worker hands the post back to the queue). If
+   * it fails in a way that proves nothing happened (refused, rate limited, auth, sent nowhere),
+   * `finalCallAt` is cleared so the retry is a plain retry; an `unknown_outcome` keeps it, and
+   * the next run reconciles.
    */
   async finalCall<T>(fn: (creds: AccountCredentials) => Promise<T>): Promise<T> {
+    if (!this.budget.fitsFinalCall()) throw new OutOfTimeError("the final call");
     await this.markFinalCall();
     crashPoint("before_final_call", this.post);
     try {
@@ -118,60 +153,47 @@ export class FlowContext {
       throw err;
     }
   }
-}
 
-/** Clock slack between Studio's `finalCallAt` and the platform's creation time. */
-const MATCH_SLACK_MS = 60_000;
+  /**
+   * The next poll of the platform's processing that started at `since`, or `undefined` once the
+   * processing deadline has passed (the flow then gives its verdict).
+   */
+  processingWait(since: string | undefined): StepResult | undefined {
+    const plan = this.timing.processing;
+    const elapsed = this.now() - Date.parse(since ?? this.post.updatedAt);
+    if (elapsed >= plan.deadlineMs) return undefined;
+    const delayMs = nextPollMs(plan, elapsed);
+    return { kind: "wait", delayMs, inline: elapsed + delayMs <= publishTiming().invocation.inlinePollForMs };
+  }
+
+  /** Minutes, for messages. */
+  static minutes(ms: number): string {
+    const m = Math.round(ms / 60_000);
+    return m >= 1 ? `${m} minute${m === 1 ? "" : "s"}` : `${Math.round(ms / 1000)} seconds`;
+  }
+}
 
 /**
- * Finds our post among the platform's recent ones: same caption, created no earlier than our
- * final call (minus clock slack), and not already the remote id of another Studio post of the
- * account (two posts with one caption must not both claim the same live post).
- */
-export async function findOurs<T extends { id: string; caption: string; createdAt: string }>(
-  candidates: T[],
-  post: Pick<PostItem, "id" | "accountId" | "caption" | "finalCallAt" | "scheduledFor" | "createdAt">,
-): Promise<T | undefined> {
-  const since = Date.parse(post.finalCallAt ?? post.scheduledFor ?? post.createdAt) - MATCH_SLACK_MS;
-  const fits = candidates.filter((c) => c.caption === post.caption && Date.parse(c.createdAt) >= since);
-  if (!fits.length) return undefined;
-  const owned = await remoteIdsOfOtherPosts(post);
-  return fits.find((c) => !owned.has(c.id));
-}
-
-/** External ids of the account's other posts around this one's time (gsi2: byAccount). */
-async function remoteIdsOfOtherPosts(post: Pick<PostItem, "id" | "accountId" | "scheduledFor" | "createdAt">) {
-  const at = Date.parse(post.scheduledFor ?? post.createdAt);
-  const { data } = await db()
-    .entities.post.query.byAccount({ accountId: post.accountId })
-    .between(
-      { calendarAt: new Date(at - 86_400_000).toISOString() },
-      { calendarAt: new Date(at + 86_400_000).toISOString() },
-    )
-    .go({ pages: "all" });
-  return new Set(data.filter((p) => p.id !== post.id && p.externalPostId).map((p) => p.externalPostId as string));
-}
-
-/** Quick checks of the platform's recent posts after an unknown outcome, a few seconds apart. */
-const ABSENCE_CHECKS = 3;
-const recheckMs = () => Number(process.env.STUDIO_RECONCILE_RECHECK_MS ?? 5_000);
-
-/**
- * After an unknown outcome: our post among the platform's recent ones → published; absent →
- * look again a few seconds later, up to ABSENCE_CHECKS times; still absent → `unconfirmed` with
- * `message` (never a second call: a quick absence proves nothing, the slow re-checks decide).
+ * After an unknown outcome, when only the platform's recent posts can tell: ours among them →
+ * published; not yet → look again within the quick-reconciliation deadline (from the final
+ * call); then `unconfirmed` with `message`, and the slow re-checks (flows/recheck.ts) decide.
+ * Never a second call.
  */
 export async function reconcileByRecentPosts(
   ctx: FlowContext,
   recent: Array<{ id: string; caption: string; createdAt: string }>,
+  ids: (match: { id: string }) => LiveIds,
   message: string,
 ): Promise<StepResult> {
   const match = await findOurs(recent, ctx.post);
-  if (match) return { kind: "published", externalPostId: match.id };
-  const checks = (ctx.post.reconcileAttempts ?? 0) + 1;
-  if (checks < ABSENCE_CHECKS) {
-    await ctx.save({ step: "reconciling", reconcileAttempts: checks });
-    return { kind: "wait", delayMs: recheckMs() };
-  }
+  if (match) return { kind: "published", ...ids(match) };
+  return quickRecheck(ctx, message);
+}
+
+/** Another quick look while the reconciliation deadline allows, else `unconfirmed`. */
+export function quickRecheck(ctx: FlowContext, message: string): StepResult {
+  const plan = ctx.timing.reconcile;
+  const elapsed = ctx.now() - Date.parse(ctx.post.finalCallAt ?? ctx.post.updatedAt);
+  if (elapsed < plan.deadlineMs) return { kind: "wait", delayMs: nextPollMs(plan, elapsed) };
   return { kind: "unconfirmed", code: "post.outcome_unknown", message };
 }

@@ -1,14 +1,14 @@
 import type { PublishContent } from "../../platform/types";
 import { crashPoint } from "../crash";
-import { type FlowContext, findOurs, type StepResult } from "./context";
-
-/** Poll delay while a container is processing. */
-export const containerPollMs = () => Number(process.env.STUDIO_CONTAINER_POLL_MS ?? 2_000);
+import { FlowContext, type StepResult } from "./context";
+import { findOurs } from "./evidence";
 
 /**
- * Instagram: container → wait for FINISHED → media_publish. The container id is persisted
- * before anything else happens; `finalCallAt` before media_publish. A container that reports
- * PUBLISHED is never published again.
+ * Instagram: container → wait for FINISHED → media_publish. The container id (and when
+ * processing started) is persisted before anything else happens; `finalCallAt` before
+ * media_publish. A container that reports PUBLISHED is never published again. Polls back off
+ * (config/publishing.ts); a container still IN_PROGRESS at the processing deadline fails the
+ * post: media_publish was never sent, so it is known not to be live.
  */
 export async function instagramStep(ctx: FlowContext): Promise<StepResult> {
   const ig = ctx.api.instagram;
@@ -20,14 +20,14 @@ export async function instagramStep(ctx: FlowContext): Promise<StepResult> {
   }
   if (!ctx.post.containerId) {
     const { containerId } = await ctx.call((c) => ig.createContainer(c, content));
-    await ctx.save({ containerId, step: "container_created" });
+    await ctx.save({ containerId, processingSince: new Date(ctx.now()).toISOString(), step: "container_created" });
     crashPoint("after_container", ctx.post);
   }
   const containerId = ctx.post.containerId as string;
   const { statusCode, status } = await ctx.call((c) => ig.containerStatus(c, containerId));
   switch (statusCode) {
     case "IN_PROGRESS":
-      return { kind: "wait", delayMs: containerPollMs() };
+      return ctx.processingWait(ctx.post.processingSince) ?? processingTimedOut(ctx);
     case "ERROR":
       return {
         kind: "failed",
@@ -41,9 +41,17 @@ export async function instagramStep(ctx: FlowContext): Promise<StepResult> {
       return findPublished(ctx);
     case "FINISHED": {
       const { mediaId } = await ctx.finalCall((c) => ig.publishContainer(c, containerId));
-      return { kind: "published", externalPostId: mediaId };
+      return { kind: "published", externalPostId: mediaId, platformPostId: mediaId };
     }
   }
+}
+
+function processingTimedOut(ctx: FlowContext): StepResult {
+  return {
+    kind: "failed",
+    code: "post.processing_timeout",
+    message: `Instagram had not finished processing the media after ${FlowContext.minutes(ctx.timing.processing.deadlineMs)}, so Studio did not publish it: the post is not live. Check the file (format, size, length) and reschedule.`,
+  };
 }
 
 /**
@@ -64,7 +72,7 @@ async function reconcile(ctx: FlowContext): Promise<StepResult | undefined> {
     await ctx.save({ step: "reconciled_not_live" }, ["finalCallAt", "containerId"]);
     return { kind: "wait", delayMs: 0 };
   }
-  if (statusCode === "IN_PROGRESS") return { kind: "wait", delayMs: containerPollMs() };
+  if (statusCode === "IN_PROGRESS") return ctx.processingWait(ctx.post.processingSince) ?? processingTimedOut(ctx);
   // FINISHED (not live) or ERROR: the final call did not take effect.
   await ctx.save({ step: "reconciled_not_live" }, ["finalCallAt"]);
   return undefined;
@@ -73,7 +81,7 @@ async function reconcile(ctx: FlowContext): Promise<StepResult | undefined> {
 async function findPublished(ctx: FlowContext): Promise<StepResult> {
   const recent = await ctx.call((c) => ctx.api.instagram.recentMedia(c, 50));
   const match = await findOurs(recent, ctx.post);
-  if (match) return { kind: "published", externalPostId: match.id };
+  if (match) return { kind: "published", externalPostId: match.id, platformPostId: match.id };
   return {
     kind: "unconfirmed",
     code: "post.outcome_unknown",

@@ -1,26 +1,33 @@
 import { crashPoint } from "../crash";
-import { type FlowContext, reconcileByRecentPosts, type StepResult } from "./context";
-
-export const publishPollMs = () => Number(process.env.STUDIO_PUBLISH_POLL_MS ?? 2_000);
+import { FlowContext, reconcileByRecentPosts, type StepResult } from "./context";
 
 /**
  * TikTok (PULL_FROM_URL): creator_info → init (irreversible: TikTok pulls and posts the video)
  * → poll the publish status until PUBLISH_COMPLETE. Once a publish_id exists the post is only
- * ever polled, never initialised again. If init's answer was lost (no publish_id), the
- * account's recent videos are the only witness; if they cannot tell, the post is `unconfirmed`.
+ * ever polled, never initialised again; polls back off within the status quota (30 a minute per
+ * token) until the processing deadline, then the post is `unconfirmed` (init was sent: it may
+ * still go live) and the slow re-checks keep asking. If init's answer was lost (no publish_id),
+ * the account's recent videos are the only witness; if they cannot tell, `unconfirmed`.
  */
 export async function tiktokStep(ctx: FlowContext): Promise<StepResult> {
   // Re-entered once after init, with publishId set: the poll branch answers.
   const tt = ctx.api.tiktok;
   const publishId = ctx.post.publishId;
   if (publishId) {
-    const { status, failReason } = await ctx.call((c) => tt.publishStatus(c, publishId));
+    const { status, failReason, postIds } = await ctx.call((c) => tt.publishStatus(c, publishId));
     switch (status) {
       case "PROCESSING_DOWNLOAD":
       case "PROCESSING_UPLOAD":
-        return { kind: "wait", delayMs: publishPollMs() };
+        return (
+          ctx.processingWait(ctx.post.finalCallAt) ?? {
+            kind: "unconfirmed",
+            code: "post.processing_timeout",
+            message: `TikTok was still processing the video ${FlowContext.minutes(ctx.timing.processing.deadlineMs)} after it was sent; it may still be posted. Studio keeps checking; check the TikTok app.`,
+          }
+        );
       case "PUBLISH_COMPLETE":
-        return { kind: "published", externalPostId: publishId };
+        // The video id arrives once TikTok makes the post public (absent for a private post).
+        return { kind: "published", externalPostId: publishId, platformPostId: postIds?.[0] };
       case "SEND_TO_USER_INBOX":
         return {
           kind: "failed",
@@ -40,9 +47,11 @@ export async function tiktokStep(ctx: FlowContext): Promise<StepResult> {
   }
   if (ctx.post.finalCallAt) {
     const recent = await ctx.call((c) => tt.recentVideos(c, 20));
+    // A video found this way has a video id (platformPostId) but no publish_id: TikTok never gave one.
     return reconcileByRecentPosts(
       ctx,
       recent,
+      (match) => ({ platformPostId: match.id }),
       "TikTok did not answer the publish request and the video is not among the account's recent videos (it may still be in moderation). Studio keeps checking; check the TikTok app and settle it by hand if needed.",
     );
   }

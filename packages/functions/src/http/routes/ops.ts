@@ -3,6 +3,7 @@ import { queues } from "@studio/core/config/jobs";
 import { queueDepths } from "@studio/core/ops/queues";
 import * as Post from "@studio/core/post/post";
 import { bodyMatches, peekDeadLetters, replayDeadLetters } from "@studio/core/publish/dlq";
+import { listUnconfirmed } from "@studio/core/publish/unconfirmed";
 import { requireAdmin } from "../auth";
 import { router } from "../router";
 import { body, errors, IdParam, json, PostSchema } from "../schemas";
@@ -47,7 +48,57 @@ const QueueDepth = z.object({
   deadLetters: z.number().int(),
 });
 
+const Unconfirmed = z
+  .object({
+    id: z.string(),
+    workspaceId: z.string(),
+    accountId: z.string(),
+    platform: z.enum(["instagram", "facebook", "tiktok"]),
+    caption: z.string(),
+    scheduledFor: z.string().nullable(),
+    finalCallAt: z.string().nullable(),
+    containerId: z.string().nullable(),
+    publishId: z.string().nullable(),
+    lastError: z.object({ code: z.string(), message: z.string() }).nullable(),
+    nextCheckAt: z
+      .string()
+      .nullable()
+      .openapi({ description: "The next automatic re-check; null once Studio has stopped asking." }),
+    check: z.string().openapi({ description: "What to look at on the platform before settling." }),
+  })
+  .openapi("UnconfirmedPost");
+
+const UnconfirmedQuery = z.object({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .openapi({ param: { name: "limit", in: "query" } }),
+});
+
 export const ops = router()
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/ops/unconfirmed",
+      operationId: "listUnconfirmedPosts",
+      tags: ["ops"],
+      summary: "Unconfirmed posts of every workspace, oldest first (admin)",
+      security,
+      middleware: admin,
+      request: { query: UnconfirmedQuery },
+      responses: {
+        200: json(
+          z.object({ items: z.array(Unconfirmed), total: z.number().int() }),
+          "Posts whose outcome Studio could not establish; settle them with POST /v1/ops/posts/{id}/settle.",
+        ),
+        ...errors,
+      },
+    }),
+    async (c) => c.json(await listUnconfirmed({ limit: c.req.valid("query").limit }), 200),
+  )
   .openapi(
     createRoute({
       method: "get",

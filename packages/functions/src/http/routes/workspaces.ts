@@ -11,6 +11,13 @@ const CreateWorkspace = z.object({
   name: z.string().trim().min(1).max(200),
   timezone: TimeZone,
   brandProfile: JsonMap().optional(),
+  publishRetryWindowMinutes: z
+    .number()
+    .int()
+    .min(5)
+    .max(7 * 24 * 60)
+    .optional()
+    .openapi({ description: "Retry window past a post's due time, minutes (default 60)." }),
 });
 
 const CreateApiKey = z.object({ name: z.string().trim().min(1).max(200), role: Role });

@@ -1,0 +1,63 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { Budget } from "../publish/budget";
+import { DEFAULT_PUBLISH_TIMING, nextPollMs, platformTiming, publishTiming } from "./publishing";
+
+const saved = { ...process.env };
+afterEach(() => {
+  for (const k of [
+    "STUDIO_PUBLISH_TIMING",
+    "STUDIO_DEADLINE_SCALE",
+    "STUDIO_CONTAINER_POLL_MS",
+    "STUDIO_RETRY_BASE_MS",
+  ])
+    if (saved[k] === undefined) delete process.env[k];
+    else process.env[k] = saved[k];
+});
+
+describe("publish timings (one place)", () => {
+  it("polls start fine and early, grow with the time waited, and stop growing at the cap", () => {
+    const plan = { firstMs: 250, factor: 1.5, maxMs: 60_000, deadlineMs: 900_000 };
+    expect(nextPollMs(plan, 0)).toBe(250);
+    expect(nextPollMs(plan, 400)).toBe(250);
+    expect(nextPollMs(plan, 4_000)).toBe(2_000);
+    expect(nextPollMs(plan, 600_000)).toBe(60_000);
+  });
+
+  it("has a deadline for every wait of every platform and media type", () => {
+    for (const [platform, byMedia] of Object.entries(DEFAULT_PUBLISH_TIMING.platforms))
+      for (const [kind, t] of Object.entries(byMedia)) {
+        expect(t.reconcile.deadlineMs, `${platform} ${kind}`).toBeGreaterThan(0);
+        expect(t.recheck.deadlineMs, `${platform} ${kind}`).toBeGreaterThan(0);
+        if (platform !== "facebook") expect(t.processing.deadlineMs, `${platform} ${kind}`).toBeGreaterThan(0);
+      }
+    // TikTok's status quota is 30 calls a minute per token: the slowest poll stays well inside it.
+    expect(platformTiming("tiktok", "video").processing.maxMs).toBeGreaterThanOrEqual(2_000);
+  });
+
+  it("shortens every deadline by STUDIO_DEADLINE_SCALE and merges STUDIO_PUBLISH_TIMING over it", () => {
+    process.env.STUDIO_DEADLINE_SCALE = "0.01";
+    process.env.STUDIO_PUBLISH_TIMING = JSON.stringify({
+      platforms: { tiktok: { video: { processing: { maxMs: 777 } } } },
+    });
+    const t = publishTiming();
+    expect(t.retry.windowMs).toBe(36_000);
+    expect(t.platforms.instagram.image.processing.deadlineMs).toBe(9_000);
+    expect(t.platforms.tiktok.video.processing).toMatchObject({ maxMs: 777, deadlineMs: 36_000 });
+    expect(t.breaker.holdInPlaceMaxMs).toBe(600);
+    // Defaults are untouched.
+    expect(DEFAULT_PUBLISH_TIMING.retry.windowMs).toBe(3_600_000);
+  });
+
+  it("an invocation's budget ends a margin before the function's timeout and bounds every timeout", () => {
+    let t = 0;
+    const budget = Budget.until(30_000, () => t);
+    expect(budget.remainingMs()).toBe(28_000);
+    expect(budget.timeoutFor(10_000)).toBe(10_000);
+    expect(budget.fitsFinalCall()).toBe(true);
+    t = 20_000;
+    expect(budget.timeoutFor(10_000)).toBe(8_000);
+    expect(budget.fitsFinalCall()).toBe(false); // 8 s left < the final call's 12 s
+    t = 40_000;
+    expect(budget.timeoutFor(10_000)).toBe(1);
+  });
+});

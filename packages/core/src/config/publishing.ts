@@ -1,0 +1,272 @@
+/**
+ * Every timing of the publish pipeline, in one place: how often and how long Studio waits on a
+ * platform (per platform and media type), how long it retries, how long it holds a post behind
+ * an open breaker, and how an invocation spends its time. docs/publishing.md says what happens
+ * at each deadline.
+ *
+ * Production uses the defaults below. Tests, the demo, the chaos run and the benchmark shorten
+ * them with environment variables, read on each call:
+ * - `STUDIO_PUBLISH_TIMING`: a JSON object deep-merged over the defaults, e.g.
+ *   `{"platforms":{"tiktok":{"video":{"processing":{"deadlineMs":5000}}}}}`;
+ * - `STUDIO_DEADLINE_SCALE`: multiplies every deadline (processing, reconciliation, re-checks,
+ *   retry window, breaker hold) — how the chaos run shortens them "as its other timings are";
+ * - older single knobs, kept for the tools that set them: `STUDIO_RETRY_BASE_MS`,
+ *   `STUDIO_LEASE_MS`, `STUDIO_CONTAINER_POLL_MS`, `STUDIO_PUBLISH_POLL_MS` (the slowest poll
+ *   interval), `STUDIO_RECONCILE_RECHECK_MS`, `STUDIO_UNCONFIRMED_RECHECK_MS` (first interval).
+ */
+
+import type { Platform } from "../platforms";
+
+/**
+ * A wait with a deadline: the first check after `firstMs`, each next one `factor` times later
+ * (the interval grows with the time already waited), never more than `maxMs` apart; at
+ * `deadlineMs` (from the start of the wait) the post gets a verdict.
+ */
+export interface WaitPlan {
+  firstMs: number;
+  factor: number;
+  maxMs: number;
+  deadlineMs: number;
+}
+
+/** The waits of one platform and media type. */
+export interface PlatformTiming {
+  /**
+   * Processing after the media was handed over (Instagram container, TikTok publish status).
+   * Instagram past the deadline: `failed` (media_publish was never sent: not live). TikTok past
+   * it: `unconfirmed` (init was sent: it may still go live), then the slow re-checks.
+   */
+  processing: WaitPlan;
+  /** Quick checks right after an unknown outcome of the final call, before `unconfirmed`. */
+  reconcile: WaitPlan;
+  /**
+   * Slow re-checks of an `unconfirmed` post, from its final call. Past the deadline Studio
+   * stops asking; the post stays `unconfirmed` in the operators' list.
+   */
+  recheck: WaitPlan;
+  /**
+   * How long after the final call a listing must still not show the post before its absence
+   * counts as proof (Facebook only: the page's listings; 0 = absence never proves anything).
+   */
+  absenceProofAfterMs: number;
+}
+
+export type MediaKind = "text" | "image" | "video";
+
+export interface PublishTiming {
+  platforms: {
+    instagram: Record<"image" | "video", PlatformTiming>;
+    facebook: Record<MediaKind, PlatformTiming>;
+    tiktok: Record<"video", PlatformTiming>;
+  };
+  retry: {
+    /** Backoff: exponential from `baseMs`, equal jitter, capped at `capMs`; Retry-After wins. */
+    baseMs: number;
+    capMs: number;
+    /**
+     * Default retry window: retryable failures keep backing off until this long after the post's
+     * due time, then `failed` (`post.retries_exhausted`). A workspace may set its own
+     * (`publishRetryWindowMinutes`).
+     */
+    windowMs: number;
+  };
+  breaker: {
+    /**
+     * An open breaker (rate limit, usage, daily cap) that ends within this wait holds the post in
+     * `publishing`; a longer one sends the post back to `scheduled`, due when the breaker closes,
+     * where the user can cancel or move it.
+     */
+    holdInPlaceMaxMs: number;
+  };
+  /** How long a worker may hold a post without writing (well over the consumer's timeout). */
+  leaseMs: number;
+  invocation: {
+    /** Kept free at the end of an invocation: nothing is started inside it. */
+    marginMs: number;
+    /** A platform call's timeout when the invocation has time for it. */
+    callTimeoutMs: number;
+    /** A media probe's timeout (per request). */
+    mediaProbeMs: number;
+    /** Waiting for another worker's token refresh. */
+    lockWaitMs: number;
+    /** The final call starts only with this much time left; otherwise the work is handed back. */
+    finalCallReserveMs: number;
+    /** Processing polls made inside the invocation (fine and early) before handing back to the queue. */
+    inlinePollForMs: number;
+    /** The invocation's budget when the caller gives none (tests and tools calling the worker directly). */
+    defaultBudgetMs: number;
+  };
+}
+
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+
+const recheck: WaitPlan = { firstMs: 5 * MINUTE, factor: 2, maxMs: HOUR, deadlineMs: 24 * HOUR };
+const reconcile: WaitPlan = { firstMs: 5 * SECOND, factor: 1, maxMs: 5 * SECOND, deadlineMs: 15 * SECOND };
+
+/** The production defaults (platform documentation, platforms.md, and the simulators' defaults). */
+export const DEFAULT_PUBLISH_TIMING: PublishTiming = {
+  platforms: {
+    instagram: {
+      // Images are usually FINISHED in about a second; reels take minutes. Meta allows 200 calls
+      // per hour per account: the polls spread out to one a minute.
+      image: {
+        processing: { firstMs: 250, factor: 1.5, maxMs: MINUTE, deadlineMs: 15 * MINUTE },
+        reconcile,
+        recheck,
+        absenceProofAfterMs: 0,
+      },
+      video: {
+        processing: { firstMs: 500, factor: 1.5, maxMs: MINUTE, deadlineMs: HOUR },
+        reconcile,
+        recheck,
+        absenceProofAfterMs: 0,
+      },
+    },
+    facebook: {
+      // No processing wait; a text or photo post is listed within seconds, a video only once
+      // Facebook has processed it (the page's `videos` edge shows it at once).
+      text: {
+        processing: { firstMs: 0, factor: 1, maxMs: 0, deadlineMs: 0 },
+        reconcile,
+        recheck,
+        absenceProofAfterMs: 2 * MINUTE,
+      },
+      image: {
+        processing: { firstMs: 0, factor: 1, maxMs: 0, deadlineMs: 0 },
+        reconcile,
+        recheck,
+        absenceProofAfterMs: 2 * MINUTE,
+      },
+      video: {
+        processing: { firstMs: 0, factor: 1, maxMs: 0, deadlineMs: 0 },
+        reconcile,
+        recheck,
+        absenceProofAfterMs: 10 * MINUTE,
+      },
+    },
+    tiktok: {
+      // The status endpoint allows 30 calls per minute per token: early polls are fine, then
+      // they spread to one every 30 s. A video TikTok has not finished within an hour is handed
+      // to the slow re-checks (it may still go live: init was sent).
+      video: {
+        processing: { firstMs: 500, factor: 1.5, maxMs: 30 * SECOND, deadlineMs: HOUR },
+        reconcile,
+        recheck,
+        absenceProofAfterMs: 0,
+      },
+    },
+  },
+  retry: { baseMs: 2 * SECOND, capMs: 15 * MINUTE, windowMs: HOUR },
+  breaker: { holdInPlaceMaxMs: MINUTE },
+  leaseMs: 2 * MINUTE,
+  invocation: {
+    marginMs: 2 * SECOND,
+    callTimeoutMs: 10 * SECOND,
+    mediaProbeMs: 8 * SECOND,
+    lockWaitMs: 5 * SECOND,
+    finalCallReserveMs: 12 * SECOND,
+    inlinePollForMs: 3 * SECOND,
+    defaultBudgetMs: 28 * SECOND,
+  },
+};
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+function merge<T>(base: T, over: DeepPartial<T> | undefined): T {
+  if (!over || typeof over !== "object") return base;
+  const out = { ...base } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(over)) {
+    const b = (base as Record<string, unknown>)[k];
+    out[k] = b && typeof b === "object" && v && typeof v === "object" ? merge(b, v as never) : v;
+  }
+  return out as T;
+}
+
+const num = (name: string) => {
+  const v = process.env[name];
+  return v !== undefined && v !== "" && Number.isFinite(Number(v)) ? Number(v) : undefined;
+};
+
+let cache: { key: string; value: PublishTiming } | undefined;
+
+/**
+ * The timings in force (defaults + environment overrides), cached until the environment changes.
+ *
+ * @example
+ * const { processing } = platformTiming("instagram", "image");
+ */
+export function publishTiming(): PublishTiming {
+  const e = process.env;
+  const key = [
+    e.STUDIO_PUBLISH_TIMING,
+    e.STUDIO_DEADLINE_SCALE,
+    e.STUDIO_RETRY_BASE_MS,
+    e.STUDIO_LEASE_MS,
+    e.STUDIO_CONTAINER_POLL_MS,
+    e.STUDIO_PUBLISH_POLL_MS,
+    e.STUDIO_RECONCILE_RECHECK_MS,
+    e.STUDIO_UNCONFIRMED_RECHECK_MS,
+  ].join("|");
+  if (cache?.key === key) return cache.value;
+  let t: PublishTiming = structuredClone(DEFAULT_PUBLISH_TIMING);
+  const scale = num("STUDIO_DEADLINE_SCALE");
+  const each = (f: (p: PlatformTiming) => void) => {
+    for (const byMedia of Object.values(t.platforms)) for (const p of Object.values(byMedia)) f(p as PlatformTiming);
+  };
+  if (scale !== undefined) {
+    each((p) => {
+      for (const w of [p.processing, p.reconcile, p.recheck]) w.deadlineMs *= scale;
+      p.absenceProofAfterMs *= scale;
+    });
+    t.retry.windowMs *= scale;
+    t.breaker.holdInPlaceMaxMs *= scale;
+  }
+  const retryBase = num("STUDIO_RETRY_BASE_MS");
+  if (retryBase !== undefined) t.retry.baseMs = retryBase;
+  const lease = num("STUDIO_LEASE_MS");
+  if (lease !== undefined) t.leaseMs = lease;
+  const containerPoll = num("STUDIO_CONTAINER_POLL_MS");
+  const publishPoll = num("STUDIO_PUBLISH_POLL_MS");
+  const quick = num("STUDIO_RECONCILE_RECHECK_MS");
+  const slow = num("STUDIO_UNCONFIRMED_RECHECK_MS");
+  for (const [platform, byMedia] of Object.entries(t.platforms)) {
+    for (const p of Object.values(byMedia) as PlatformTiming[]) {
+      const poll = platform === "instagram" ? containerPoll : platform === "tiktok" ? publishPoll : undefined;
+      if (poll !== undefined) p.processing.maxMs = Math.max(p.processing.firstMs, poll);
+      if (quick !== undefined) p.reconcile = { ...p.reconcile, firstMs: quick, maxMs: quick };
+      if (slow !== undefined) p.recheck = { ...p.recheck, firstMs: slow, maxMs: Math.max(slow, slow * 8) };
+    }
+  }
+  if (e.STUDIO_PUBLISH_TIMING) t = merge(t, JSON.parse(e.STUDIO_PUBLISH_TIMING) as DeepPartial<PublishTiming>);
+  cache = { key, value: t };
+  return t;
+}
+
+/** The media kind of a post: its first medium's type, or text. */
+export function mediaKindOf(media: ReadonlyArray<{ type: "image" | "video" }>): MediaKind {
+  return media[0]?.type ?? "text";
+}
+
+/**
+ * The waits for one platform and media type (falls back on the platform's first kind: a TikTok
+ * post is always a video).
+ *
+ * @example platformTiming("tiktok", "video").processing.deadlineMs // 3_600_000
+ */
+export function platformTiming(platform: Platform, kind: MediaKind): PlatformTiming {
+  const byMedia = publishTiming().platforms[platform] as Partial<Record<MediaKind, PlatformTiming>>;
+  return byMedia[kind] ?? (Object.values(byMedia)[0] as PlatformTiming);
+}
+
+/**
+ * The next interval of a wait that started `elapsedMs` ago: `firstMs` at first, then growing
+ * with the time already waited (`elapsed × (factor − 1)`), at most `maxMs`. No counter to store.
+ *
+ * @example nextPollMs({ firstMs: 250, factor: 2, maxMs: 60_000, deadlineMs: 0 }, 4_000) // 4_000
+ */
+export function nextPollMs(plan: WaitPlan, elapsedMs: number): number {
+  const grown = Math.max(0, elapsedMs) * (plan.factor - 1);
+  return Math.round(Math.min(plan.maxMs, Math.max(plan.firstMs, grown)));
+}

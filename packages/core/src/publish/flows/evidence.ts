@@ -1,0 +1,104 @@
+import { db } from "../../db/service";
+import type { AccountCredentials, FacebookAdapter, RemotePost } from "../../platform/types";
+import type { PostItem } from "../../post/post";
+
+/** Clock slack between Studio's `finalCallAt` and the platform's creation time. */
+const MATCH_SLACK_MS = 60_000;
+
+type Matchable = Pick<PostItem, "id" | "accountId" | "caption" | "finalCallAt" | "scheduledFor" | "createdAt">;
+
+const sinceOf = (post: Matchable) =>
+  Date.parse(post.finalCallAt ?? post.scheduledFor ?? post.createdAt) - MATCH_SLACK_MS;
+
+/**
+ * Finds our post among the platform's recent ones: same caption, created no earlier than our
+ * final call (minus clock slack), and not already another Studio post of the account (two posts
+ * with one caption must not both claim the same live post). The platform's ids are compared
+ * with the same kind of id on the other posts: `ownedByOthers` holds both kinds.
+ */
+export async function findOurs<T extends { id: string; caption: string; createdAt: string }>(
+  candidates: T[],
+  post: Matchable,
+): Promise<T | undefined> {
+  const since = sinceOf(post);
+  const fits = candidates.filter((c) => c.caption === post.caption && Date.parse(c.createdAt) >= since);
+  if (!fits.length) return undefined;
+  const owned = await ownedByOthers(post);
+  return fits.find((c) => !owned.has(c.id));
+}
+
+/**
+ * Every platform id the account's other Studio posts around this one's time already own: their
+ * `externalPostId` (IG media id, FB `post_id`/video id, TikTok publish_id) and their
+ * `platformPostId` (IG media id, FB page-post id, TikTok video id). A listing's id is compared
+ * with this set, so a TikTok video id meets the other posts' video ids, a Facebook page-post id
+ * their page-post ids, a Facebook video id their video ids (gsi2: byAccount).
+ */
+export async function ownedByOthers(post: Pick<PostItem, "id" | "accountId" | "scheduledFor" | "createdAt">) {
+  const at = Date.parse(post.scheduledFor ?? post.createdAt);
+  const { data } = await db()
+    .entities.post.query.byAccount({ accountId: post.accountId })
+    .between(
+      { calendarAt: new Date(at - 86_400_000).toISOString() },
+      { calendarAt: new Date(at + 86_400_000).toISOString() },
+    )
+    .go({ pages: "all" });
+  const owned = new Set<string>();
+  for (const p of data) {
+    if (p.id === post.id) continue;
+    if (p.externalPostId) owned.add(p.externalPostId);
+    if (p.platformPostId) owned.add(p.platformPostId);
+  }
+  return owned;
+}
+
+/**
+ * Absence proven by a listing: nothing at all (whatever its caption: the platform may have
+ * changed it) appeared on the account since our final call that is not another Studio post's,
+ * and the listing was not cut short inside that window.
+ */
+export async function listingProvesAbsence(listing: RemotePost[], limit: number, post: Matchable): Promise<boolean> {
+  const since = sinceOf(post);
+  const recent = listing.filter((c) => Date.parse(c.createdAt) >= since);
+  if (listing.length >= limit && recent.length === listing.length) return false; // may be truncated
+  if (!recent.length) return true;
+  const owned = await ownedByOthers(post);
+  return recent.every((c) => owned.has(c.id));
+}
+
+export type Evidence =
+  | { kind: "live"; externalPostId: string; platformPostId?: string }
+  | { kind: "absent" }
+  | { kind: "unknown" };
+
+const LISTING = 50;
+
+/**
+ * What Facebook can prove about a post whose final call's answer was lost. Text and photo posts
+ * are listed in the page's `published_posts` within seconds; a video only once Facebook has
+ * processed it, but the page's `videos` edge lists it as soon as it was uploaded — so a video is
+ * looked for there. Found → live. Absent counts only once `absenceAfterMs` have passed since the
+ * final call and the listing shows nothing unexplained (`listingProvesAbsence`); otherwise unknown.
+ */
+export async function facebookEvidence(
+  fb: FacebookAdapter,
+  creds: AccountCredentials,
+  post: PostItem,
+  call: <T>(fn: (c: AccountCredentials) => Promise<T>) => Promise<T>,
+  absenceAfterMs: number,
+  now: number,
+): Promise<Evidence> {
+  const video = post.media[0]?.type === "video";
+  const listing = video
+    ? await call((c) => fb.recentVideos(c, LISTING))
+    : await call((c) => fb.recentPosts(c, LISTING));
+  const match = await findOurs(listing, post);
+  if (match) {
+    return video
+      ? { kind: "live", externalPostId: match.id, platformPostId: fb.videoPostId(creds, match.id) }
+      : { kind: "live", externalPostId: match.id, platformPostId: match.id };
+  }
+  const waited = now - Date.parse(post.finalCallAt ?? post.updatedAt);
+  if (absenceAfterMs <= 0 || waited < absenceAfterMs) return { kind: "unknown" };
+  return (await listingProvesAbsence(listing, LISTING, post)) ? { kind: "absent" } : { kind: "unknown" };
+}
