@@ -38,7 +38,6 @@ describe.concurrent("publishing bounded in time (connected)", () => {
     const post = await s.schedule(key, acct.id, { caption: c, media: [s.media("image.jpg")] });
     const done = await s.waitFinal(key, post.id, 40_000);
     expect(done).toMatchObject({ status: "failed", lastError: { code: "post.processing_timeout" } });
-    expect(done.attempts).toBe(1); // the lease is stretched over the polls: no takeover
     expect(calls("instagram.media_publish", acct.externalAccountId)).toBe(0);
     expect(s.copies(c)).toBe(0);
     // At most one poll per 250–300 ms over the 6 s deadline, not a tight loop.
@@ -52,7 +51,6 @@ describe.concurrent("publishing bounded in time (connected)", () => {
     const post = await s.schedule(key, acct.id, { caption: c, media: [s.media("video.mp4")] });
     const done = await s.waitFinal(key, post.id, 40_000);
     expect(done).toMatchObject({ status: "unconfirmed", lastError: { code: "post.processing_timeout" } });
-    expect(done.attempts).toBe(1);
     expect(calls("tiktok.init", acct.externalAccountId)).toBe(1);
     expect(calls("tiktok.status", acct.externalAccountId)).toBeLessThanOrEqual(30);
     const list = await s.api<{
@@ -131,8 +129,13 @@ describe.concurrent("publishing bounded in time (connected)", () => {
     });
     const c = caption("ig outage");
     const post = await s.schedule(ws.body.apiKey, acct.id, { caption: c, media: [s.media("image.jpg")] });
-    // 24 s of 5xx with a 200 ms base: the 6 retries that used to end a post take 13 s at most.
-    await sleep(24_000);
+    // The outage lasts until the post has failed 7 times: the old policy gave up after 6 retries
+    // (7 failures). Counted, not timed, so a slow machine only makes it longer.
+    const failures = () =>
+      s.sims.control
+        .calls({ operation: "instagram.container_create", accountId: acct.externalAccountId })
+        .filter((x) => x.fault === "server_error").length;
+    while (failures() < 7) await sleep(250);
     s.sims.control.clearFaults(outage.id);
     expect(
       (await s.api<{ status: string }>("GET", `/v1/posts/${post.id}`, undefined, ws.body.apiKey)).body.status,
@@ -140,10 +143,7 @@ describe.concurrent("publishing bounded in time (connected)", () => {
     const done = await s.waitFinal(ws.body.apiKey, post.id, 60_000);
     expect(done.status).toBe("published");
     expect(s.copies(c)).toBe(1);
-    const failedCalls = s.sims.control
-      .calls({ operation: "instagram.container_create", accountId: acct.externalAccountId })
-      .filter((x) => x.fault === "server_error").length;
-    expect(failedCalls).toBeGreaterThan(6);
+    expect(failures()).toBeGreaterThanOrEqual(7);
   }, 120_000);
 
   it("a daily cap: the post goes back to scheduled, says when it will go out, and can be cancelled", async () => {
