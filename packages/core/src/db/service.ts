@@ -10,7 +10,7 @@ import { ExperimentEntity } from "../experiment/experiment.entity";
 import { GenerationEntity } from "../generation/generation.entity";
 import { JobRunEntity, JobRunPartEntity } from "../job-run/job-run.entity";
 import { LlmSpendEntity, LlmUsageEntity } from "../llm/llm-usage.entity";
-import { PostMetricsEntity } from "../metrics/post-metrics.entity";
+import { AccountMetricsDayEntity, PostMetricsEntity } from "../metrics/post-metrics.entity";
 import { WeeklyPlanEntity } from "../plan/weekly-plan.entity";
 import { PostEntity } from "../post/post.entity";
 import { MessageFailureEntity } from "../queue/message-failure.entity";
@@ -27,6 +27,7 @@ const make = () =>
       account: AccountEntity,
       post: PostEntity,
       postMetrics: PostMetricsEntity,
+      accountMetricsDay: AccountMetricsDayEntity,
       competitor: CompetitorEntity,
       competitorMetrics: CompetitorMetricsEntity,
       report: ReportEntity,

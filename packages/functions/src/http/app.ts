@@ -10,6 +10,7 @@ import { apiKeys } from "./routes/api-keys";
 import { calendar } from "./routes/calendar";
 import { health } from "./routes/health";
 import { jobs } from "./routes/jobs";
+import { metrics } from "./routes/metrics";
 import { ops } from "./routes/ops";
 import { postEdits } from "./routes/post-edits";
 import { posts } from "./routes/posts";
@@ -53,6 +54,7 @@ app.route("/", postEdits);
 app.route("/", calendar);
 app.route("/", ops);
 app.route("/", jobs);
+app.route("/", metrics);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   type: "http",

@@ -1,7 +1,15 @@
 import { z } from "zod";
 import { FAULT_TYPES, type Fault, type FaultSpec } from "./faults";
 import { json, type Reply, type SimRequest } from "./sim-http";
-import { type CallRecord, newId, newToken, type SimConfig, type SimPlatform, type SimState } from "./state";
+import {
+  type CallRecord,
+  newId,
+  newToken,
+  type SimConfig,
+  type SimPlatform,
+  type SimPublicAccount,
+  type SimState,
+} from "./state";
 
 export interface RegisterAccountInput {
   platform: SimPlatform;
@@ -70,6 +78,23 @@ export interface SimulatorControl {
   published(filter?: { platform?: SimPlatform; accountId?: string; caption?: string }): PublishedGroup[];
   /** Every call the simulators received, with the fault that fired, if any. */
   calls(filter?: { operation?: string; accountId?: string }): CallRecord[];
+  /**
+   * Posts that exist on the platform without going through publishing (benchmarks, metrics
+   * tests): `count` posts of `accountId`, created `ageMs` ago (default 1 h). Returns their ids.
+   */
+  seedPosts(input: { platform: SimPlatform; accountId: string; count: number; ageMs?: number }): string[];
+  /** The post is deleted on the platform (by its owner, or by moderation). */
+  deletePost(platform: SimPlatform, id: string): boolean;
+  /** Another creator's public account (competitors): `kind: "personal"` hides it from business discovery. */
+  addPublicAccount(input: {
+    platform: "instagram" | "facebook";
+    handle: string;
+    kind?: "business" | "personal";
+    followers?: number;
+    mediaCount?: number;
+  }): SimPublicAccount;
+  /** Calls refused because a call budget or a per-minute limit was spent, per operation. */
+  limitHits(): Record<string, number>;
   reset(): void;
 }
 
@@ -146,6 +171,42 @@ export function createControl(state: SimState): SimulatorControl {
           (!filter.accountId || c.accountId === filter.accountId),
       );
     },
+    seedPosts({ platform, accountId, count, ageMs = 3_600_000 }) {
+      state.account(platform, accountId);
+      const ids: string[] = [];
+      for (let i = 0; i < count; i++) {
+        const id =
+          platform === "facebook" ? `${accountId}_${newId("10")}` : platform === "tiktok" ? newId("73") : newId("180");
+        const createdAt = state.now() - ageMs;
+        state.addPost({ platform, accountId, id, caption: `seeded ${id}`, createdAt, via: "control.seed" });
+        ids.push(id);
+      }
+      return ids;
+    },
+    deletePost(platform, id) {
+      const p = state.posts.find((x) => x.platform === platform && x.id === id);
+      if (!p || p.deletedAt) return false;
+      p.deletedAt = state.now();
+      return true;
+    },
+    addPublicAccount({ platform, handle, kind = "business", followers = 1_000, mediaCount = 12 }) {
+      const now = state.now();
+      const a: SimPublicAccount = {
+        platform,
+        id: newId(platform === "instagram" ? "1784" : "1000"),
+        handle,
+        kind,
+        followers,
+        createdAt: now,
+        media: Array.from({ length: mediaCount }, (_, i) => ({
+          id: newId("180"),
+          createdAt: now - (i + 1) * 86_400_000,
+        })),
+      };
+      state.publicAccounts.set(`${platform}:${handle.toLowerCase()}`, a);
+      return a;
+    },
+    limitHits: () => ({ ...state.limitHits }),
     reset: () => state.reset(),
   };
 }
@@ -166,6 +227,7 @@ const faultSchema = z.object({
   accountId: z.string().optional(),
   times: z.number().int().positive().optional(),
   rate: z.number().min(0).max(1).optional(),
+  skip: z.number().int().nonnegative().optional(),
   retryAfterSec: z.number().nonnegative().optional(),
   delayMs: z.number().nonnegative().optional(),
   status: z.number().int().min(100).max(599).optional(),
@@ -201,6 +263,8 @@ const configSchema = z
     tiktokRefreshTtlSec: z.number(),
     tiktokClientKey: z.string(),
     tiktokClientSecret: z.string(),
+    insightsLagMs: z.number().nonnegative(),
+    tiktokQueryPerMinute: z.number().int().positive(),
   })
   .partial()
   .strict();
@@ -263,6 +327,38 @@ export function controlRoute(control: SimulatorControl, sim: SimRequest): Reply 
       for (const c of calls) counts[c.operation] = (counts[c.operation] ?? 0) + 1;
       return json(200, { counts, calls: calls.slice(-500) });
     }
+    case "POST /posts": {
+      const p = z
+        .object({
+          platform,
+          accountId: z.string().min(1),
+          count: z.number().int().min(1).max(10_000),
+          ageMs: z.number().optional(),
+        })
+        .safeParse(sim.body);
+      return p.success ? json(201, { ids: control.seedPosts(p.data) }) : invalid(p.error);
+    }
+    case "POST /posts/delete": {
+      const p = z.object({ platform, id: z.string().min(1) }).safeParse(sim.body);
+      if (!p.success) return invalid(p.error);
+      return control.deletePost(p.data.platform, p.data.id)
+        ? json(200, { deleted: true })
+        : json(404, { error: { code: "not_found" } });
+    }
+    case "POST /public-accounts": {
+      const p = z
+        .object({
+          platform: z.enum(["instagram", "facebook"]),
+          handle: z.string().min(1),
+          kind: z.enum(["business", "personal"]).optional(),
+          followers: z.number().int().nonnegative().optional(),
+          mediaCount: z.number().int().min(0).max(100).optional(),
+        })
+        .safeParse(sim.body);
+      return p.success ? json(201, control.addPublicAccount(p.data)) : invalid(p.error);
+    }
+    case "GET /limits":
+      return json(200, { hits: control.limitHits() });
     case "POST /reset":
       control.reset();
       return json(200, { ok: true });

@@ -41,6 +41,8 @@ export interface FaultSpec {
   times?: number;
   /** Probability 0..1 per matching call (persistent until cleared; `times` caps it if given). */
   rate?: number;
+  /** Let the first N matching calls through before this rule can fire (a fault mid-run). */
+  skip?: number;
   /** `rate_limit`: Retry-After seconds (default 60). `throttle`: optional Retry-After. */
   retryAfterSec?: number;
   /** `slow`: delay before answering normally; `timeout`: optional cap before the socket is destroyed. */
@@ -65,6 +67,8 @@ export interface FaultSpec {
 export interface Fault extends FaultSpec {
   id: string;
   fired: number;
+  /** Matching calls let through because of `skip`. */
+  skipped?: number;
 }
 
 /** mulberry32: small, fast, seedable. */
@@ -129,6 +133,10 @@ export class FaultRegistry {
       if (!matches(f.operation, operation)) continue;
       if (f.accountId && f.accountId !== accountId) continue;
       if (f.times !== undefined && f.fired >= f.times) continue;
+      if (f.skip && (f.skipped ?? 0) < f.skip) {
+        f.skipped = (f.skipped ?? 0) + 1;
+        continue;
+      }
       if (f.rate !== undefined && this.random() >= f.rate) continue;
       f.fired++;
       if (f.rate === undefined && f.times !== undefined && f.fired >= f.times)

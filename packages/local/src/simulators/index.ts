@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { controlRoute, createControl, type SimulatorControl } from "./control";
 import { facebook } from "./facebook";
+import { facebookInsights, instagramInsights, tiktokQuery } from "./insights";
 import { instagram } from "./instagram";
 import { serveMedia } from "./media";
 import { run } from "./pipeline";
@@ -63,11 +64,14 @@ export async function startSimulators(
     });
     const p = url.pathname;
     if (p.startsWith("/instagram/")) {
-      if (await instagram(state, make(/^\/instagram(\/v\d+\.\d+)?/), selfOrigin)) return;
+      const sim = make(/^\/instagram(\/v\d+\.\d+)?/);
+      if ((await instagramInsights(state, sim)) || (await instagram(state, sim, selfOrigin))) return;
     } else if (p.startsWith("/facebook/")) {
-      if (await facebook(state, make(/^\/facebook(\/v\d+\.\d+)?/), selfOrigin)) return;
+      const sim = make(/^\/facebook(\/v\d+\.\d+)?/);
+      if ((await facebookInsights(state, sim)) || (await facebook(state, sim, selfOrigin))) return;
     } else if (p.startsWith("/tiktok/")) {
-      if (await tiktok(state, make(/^\/tiktok/), selfOrigin)) return;
+      const sim = make(/^\/tiktok/);
+      if ((await tiktokQuery(state, sim)) || (await tiktok(state, sim, selfOrigin))) return;
     } else if (p.startsWith("/media/") && (req.method === "GET" || req.method === "HEAD")) {
       const name = decodeURIComponent(p.slice("/media/".length));
       const sim = make(/^\/media/);

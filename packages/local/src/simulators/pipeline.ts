@@ -22,6 +22,8 @@ export interface Operation {
   /** e.g. `instagram.media_publish` (the names faults match on). */
   operation: string;
   accountId?: string;
+  /** The objects the call reads (media, post or video ids), recorded with the call. */
+  objects?: string[];
   /** Token check; an error reply stops the call before it does anything. */
   auth?: () => Reply | undefined;
   /** Does the work; receives a state fault (container_error …) when one fired. */
@@ -221,7 +223,7 @@ export function faultReply(family: Family, platform: SimPlatform | "media", f: F
  */
 export async function run(state: SimState, sim: SimRequest, op: Operation): Promise<void> {
   const fault = state.faults.take(op.operation, op.accountId);
-  state.record(op.operation, op.accountId, fault?.type);
+  state.record(op.operation, op.accountId, fault?.type, op.objects);
   if (fault && !STATE_FAULTS.has(fault.type) && !AFTER_FAULTS.has(fault.type)) {
     if (fault.type === "slow") await sleep(fault.delayMs ?? 2_000);
     else if (fault.type === "timeout") return hang(sim, fault.delayMs);
@@ -232,6 +234,7 @@ export async function run(state: SimState, sim: SimRequest, op: Operation): Prom
   const usage = op.family === "graph" ? state.graphUsage(op.accountId) : undefined;
   const usageH = usage ? usageHeaders(op.accountId, usage.account, usage.regainMinutes, usage.app) : {};
   if (usage && usage.regainMinutes > 0) {
+    state.limitHit(op.operation);
     const app = usage.app >= 100;
     return send(
       sim.res,

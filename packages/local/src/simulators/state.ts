@@ -39,6 +39,10 @@ export interface SimConfig {
   /** When set, TikTok's token endpoint checks them (else any client is accepted). */
   tiktokClientKey?: string;
   tiktokClientSecret?: string;
+  /** Insights of a post younger than this are not there yet (`data: []`): Meta's lag. */
+  insightsLagMs: number;
+  /** TikTok `/v2/video/query/` requests per sliding minute per token (documented: 600). */
+  tiktokQueryPerMinute: number;
 }
 
 export const DEFAULT_CONFIG: SimConfig = {
@@ -57,6 +61,8 @@ export const DEFAULT_CONFIG: SimConfig = {
   instagramTokenTtlSec: 60 * 86_400,
   tiktokAccessTtlSec: 86_400,
   tiktokRefreshTtlSec: 365 * 86_400,
+  insightsLagMs: 0,
+  tiktokQueryPerMinute: 600,
 };
 
 export interface SimAccount {
@@ -100,6 +106,20 @@ export interface SimPost {
   /** Facebook videos: the video id (`/videos` answers and lists it; the post id is `{page}_{videoId}`). */
   videoId?: string;
   via: string;
+  /** Deleted on the platform (control API): insights answer 100/33, TikTok leaves it out. */
+  deletedAt?: number;
+}
+
+/** Another creator's public account, for competitors (IG business discovery, FB page fields). */
+export interface SimPublicAccount {
+  platform: "instagram" | "facebook";
+  id: string;
+  handle: string;
+  /** Instagram: only business/creator accounts are visible to business discovery. */
+  kind: "business" | "personal";
+  followers: number;
+  createdAt: number;
+  media: Array<{ id: string; createdAt: number }>;
 }
 
 export interface SimPublish {
@@ -119,6 +139,8 @@ export interface CallRecord {
   accountId?: string;
   at: number;
   fault?: string;
+  /** Media, post or video ids the call read (insights). */
+  objects?: string[];
 }
 
 let seq = 0;
@@ -141,6 +163,10 @@ export class SimState {
   /** Graph call instants in the last hour, per account and for the app. */
   hourly = new Map<string, number[]>();
   faults = new FaultRegistry();
+  /** `platform:handle` (lower case) → a public account of another creator. */
+  publicAccounts = new Map<string, SimPublicAccount>();
+  /** Calls refused because a call budget or per-minute limit was spent, per operation. */
+  limitHits: Record<string, number> = {};
 
   constructor(private readonly initialConfig: Partial<SimConfig> = {}) {
     this.config = { ...DEFAULT_CONFIG, ...initialConfig };
@@ -162,6 +188,12 @@ export class SimState {
     this.windows.clear();
     this.hourly.clear();
     this.faults = new FaultRegistry();
+    this.publicAccounts.clear();
+    this.limitHits = {};
+  }
+
+  limitHit(operation: string) {
+    this.limitHits[operation] = (this.limitHits[operation] ?? 0) + 1;
   }
 
   account(platform: SimPlatform, id: string, handle?: string): SimAccount {
@@ -225,8 +257,8 @@ export class SimState {
     return true;
   }
 
-  record(operation: string, accountId: string | undefined, fault?: string) {
-    this.calls.push({ operation, accountId, at: this.now(), fault });
+  record(operation: string, accountId: string | undefined, fault?: string, objects?: string[]) {
+    this.calls.push({ operation, accountId, at: this.now(), fault, ...(objects ? { objects } : {}) });
     if (this.calls.length > 50_000) this.calls.splice(0, 10_000);
   }
 
