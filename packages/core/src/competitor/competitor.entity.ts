@@ -1,6 +1,16 @@
 import { Entity } from "electrodb";
 import { PLATFORMS } from "../platforms";
 
+export const COMPETITOR_STATUSES = [
+  "pending",
+  "active",
+  "invalid_handle",
+  "needs_account",
+  "unsupported",
+  "error",
+] as const;
+export type CompetitorStatus = (typeof COMPETITOR_STATUSES)[number];
+
 /** A competitor account a workspace tracks. TikTok has no official API for it: `unsupported`. */
 export const CompetitorEntity = new Entity({
   model: { entity: "competitor", version: "1", service: "studio" },
@@ -9,7 +19,7 @@ export const CompetitorEntity = new Entity({
     workspaceId: { type: "string", required: true, readOnly: true },
     platform: { type: PLATFORMS, required: true },
     handle: { type: "string", required: true },
-    status: { type: ["active", "invalid_handle", "unsupported", "error"] as const, required: true },
+    status: { type: COMPETITOR_STATUSES, required: true },
     statusReason: { type: "string" },
     lastRefreshedAt: { type: "string" },
     createdAt: { type: "string", required: true, readOnly: true },

@@ -8,6 +8,7 @@ import { router } from "./router";
 import { accounts } from "./routes/accounts";
 import { apiKeys } from "./routes/api-keys";
 import { calendar } from "./routes/calendar";
+import { competitors } from "./routes/competitors";
 import { health } from "./routes/health";
 import { jobs } from "./routes/jobs";
 import { metrics } from "./routes/metrics";
@@ -55,6 +56,7 @@ app.route("/", calendar);
 app.route("/", ops);
 app.route("/", jobs);
 app.route("/", metrics);
+app.route("/", competitors);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   type: "http",
