@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { logger, redact, redactString } from "./logger";
+import { defaultLogLevel, logger, redact, redactString } from "./logger";
 
 describe("redactString", () => {
   it("redacts tokens in query strings, JSON, bearer headers and keys", () => {
@@ -53,7 +53,18 @@ describe("redact", () => {
 });
 
 describe("logger", () => {
-  afterEach(() => vi.restoreAllMocks());
+  const level = logger.getLevelName();
+  afterEach(() => {
+    vi.restoreAllMocks();
+    logger.setLogLevel(level);
+  });
+
+  it("logs at WARN by default outside AWS Lambda, INFO in it, and as configured", () => {
+    expect(defaultLogLevel({})).toBe("WARN");
+    expect(defaultLogLevel({ AWS_LAMBDA_FUNCTION_NAME: "test-studio-api" })).toBe("INFO");
+    expect(defaultLogLevel({ STUDIO_LOG_LEVEL: "DEBUG", AWS_LAMBDA_FUNCTION_NAME: "f" })).toBe("DEBUG");
+    expect(defaultLogLevel({ POWERTOOLS_LOG_LEVEL: "ERROR" })).toBe("ERROR");
+  });
 
   it("prints no secret, whatever the call site passes", () => {
     const lines: string[] = [];
@@ -63,6 +74,7 @@ describe("logger", () => {
     };
     vi.spyOn(process.stdout, "write").mockImplementation(capture as never);
     vi.spyOn(process.stderr, "write").mockImplementation(capture as never);
+    logger.setLogLevel("INFO");
     const token = "EAAG-very-secret-token-42";
     logger.info(`calling https://graph.facebook.com/v23.0/me?access_token=${token}`, {
       accessToken: token,

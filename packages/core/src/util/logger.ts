@@ -85,11 +85,22 @@ export class RedactingLogFormatter extends LogFormatter {
 }
 
 /**
+ * The log level: `STUDIO_LOG_LEVEL` (or Powertools' `POWERTOOLS_LOG_LEVEL`) when set; otherwise
+ * INFO in AWS Lambda (CloudWatch keeps every request and job line) and WARN everywhere else —
+ * the demo, `pnpm dev`, the tests, the chaos run — so a newcomer reads the demo's story and a
+ * failing test's output, not thousands of request lines. `STUDIO_LOG_LEVEL=INFO pnpm start`
+ * brings them back.
+ */
+export function defaultLogLevel(env: NodeJS.ProcessEnv = process.env): string {
+  return env.STUDIO_LOG_LEVEL ?? env.POWERTOOLS_LOG_LEVEL ?? (env.AWS_LAMBDA_FUNCTION_NAME ? "INFO" : "WARN");
+}
+
+/**
  * Structured JSON logs (Powertools Logger). Secrets never reach a log line: every line goes
- * through `RedactingLogFormatter`.
+ * through `RedactingLogFormatter`. Level: `defaultLogLevel()`.
  */
 export const logger = new Logger({
   serviceName: "studio",
-  logLevel: (process.env.STUDIO_LOG_LEVEL ?? process.env.POWERTOOLS_LOG_LEVEL ?? "INFO") as "INFO",
+  logLevel: defaultLogLevel() as "INFO",
   logFormatter: new RedactingLogFormatter(),
 });

@@ -19,6 +19,7 @@ describe("secrets never leak (connected)", () => {
   let ownerKey: string;
   let editorKey: string;
 
+  const level = logger.getLevelName();
   beforeAll(async () => {
     await connectedEnv();
     logger.setLogLevel("DEBUG");
@@ -33,7 +34,7 @@ describe("secrets never leak (connected)", () => {
 
   afterAll(() => {
     vi.restoreAllMocks();
-    logger.setLogLevel("INFO");
+    logger.setLogLevel(level);
   });
 
   const record = async (...args: Parameters<typeof call>) => {
