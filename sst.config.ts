@@ -1,4 +1,5 @@
 import type { SSTConfig } from "sst";
+import { Alarms } from "./stacks/alarms";
 import { Api } from "./stacks/api";
 import { Queues } from "./stacks/queues";
 import { Schedules } from "./stacks/schedules";
@@ -6,7 +7,7 @@ import { Storage } from "./stacks/storage";
 
 /**
  * Studio on AWS (SST v2, CDK). Stacks, in dependency order: the table and secrets, the queues
- * and their consumers, the EventBridge schedules, the HTTP API. Every queue and schedule setting
+ * and their consumers, the EventBridge schedules, the HTTP API, the alarms (one SNS topic). Every queue and schedule setting
  * comes from packages/core/src/config/jobs.ts; stacks/infra.test.ts pins the result.
  */
 export default {
@@ -21,6 +22,6 @@ export default {
       logRetention: "one_month",
       nodejs: { format: "esm" },
     });
-    app.stack(Storage).stack(Queues).stack(Schedules).stack(Api);
+    app.stack(Storage).stack(Queues).stack(Schedules).stack(Api).stack(Alarms);
   },
 } satisfies SSTConfig;

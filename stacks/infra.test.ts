@@ -1,7 +1,9 @@
+import { alarmThresholds } from "@studio/core/config/alarms";
 import { api as apiSpec, dlqName, queueName, queues, schedules, tokenKeeper } from "@studio/core/config/jobs";
 import { table } from "@studio/core/db/table";
 import type { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
+import { Alarms } from "./alarms";
 import { Api } from "./api";
 import { Queues } from "./queues";
 import { Schedules } from "./schedules";
@@ -42,11 +44,22 @@ const EXPECTED_LLM_QUEUE = {
 // biome-ignore lint/suspicious/noExplicitAny: template JSON
 type Json = any;
 type Resource = { Type: string; Properties: Record<string, Json>; DeletionPolicy?: string };
-let t: { storage: Template; queues: Template; schedules: Template; api: Template };
+let t: { storage: Template; queues: Template; schedules: Template; api: Template; alarms: Template };
+/** Alarm subscribers come from configuration at synth time. */
+const ALARM_EMAIL = "oncall@example.com";
+const ALARM_WEBHOOK = "https://hooks.example.com/studio";
 
 beforeAll(async () => {
+  process.env.STUDIO_ALARM_EMAILS = ALARM_EMAIL;
+  process.env.STUDIO_ALARM_WEBHOOKS = ALARM_WEBHOOK;
   const { template } = await synthesize(STAGE);
-  t = { storage: template(Storage), queues: template(Queues), schedules: template(Schedules), api: template(Api) };
+  t = {
+    storage: template(Storage),
+    queues: template(Queues),
+    schedules: template(Schedules),
+    api: template(Api),
+    alarms: template(Alarms),
+  };
 });
 
 const resources = (tpl: Template, type: string) =>
@@ -202,6 +215,99 @@ describe("token keeper", () => {
     // Written out: a consumer that may call a platform (10 s per call) well inside its timeout,
     // five receives before the DLQ, and no more than two at once (refreshes are rare and cheap).
     expect(tokenKeeper.queue).toMatchObject({ timeoutSeconds: 30, maxReceiveCount: 5, maxConcurrency: 2 });
+  });
+});
+
+describe("alarms", () => {
+  const alarms = () => resources(t.alarms, "AWS::CloudWatch::Alarm");
+  const topic = () => one(resources(t.alarms, "AWS::SNS::Topic"), "one alarm topic");
+  const byName = (name: string) =>
+    one(
+      alarms().filter((a) => a.Properties.AlarmName === `${STAGE}-studio-${name}`),
+      `alarm ${name}`,
+    );
+  const dims = (a: { Properties: Record<string, Json> }) =>
+    Object.fromEntries((a.Properties.Dimensions ?? []).map((d: Json) => [d.Name, d.Value]));
+
+  it("go to one SNS topic whose subscribers come from configuration, on ALARM and on OK", () => {
+    expect(topic().Properties.TopicName).toBe(`${STAGE}-studio-alarms`);
+    const subs = resources(t.alarms, "AWS::SNS::Subscription").map((x) => [
+      x.Properties.Protocol,
+      x.Properties.Endpoint,
+    ]);
+    expect(subs).toEqual(
+      expect.arrayContaining([
+        ["email", ALARM_EMAIL],
+        ["https", ALARM_WEBHOOK],
+      ]),
+    );
+    expect(subs).toHaveLength(2);
+    for (const a of alarms()) {
+      expect(a.Properties.AlarmActions, a.Properties.AlarmName).toEqual([{ Ref: topic().id }]);
+      expect(a.Properties.OKActions, a.Properties.AlarmName).toEqual([{ Ref: topic().id }]);
+      expect(a.Properties.ComparisonOperator).toBe("GreaterThanOrEqualToThreshold");
+      expect(a.Properties.TreatMissingData).toBe("notBreaching");
+    }
+  });
+
+  it("watch every DLQ's depth: one dead letter is enough", () => {
+    for (const kind of Object.keys(queues)) {
+      const a = byName(`${kind}-dlq-depth`);
+      expect(a.Properties).toMatchObject({
+        Namespace: "AWS/SQS",
+        MetricName: "ApproximateNumberOfMessagesVisible",
+        Statistic: "Maximum",
+        Period: 300,
+        Threshold: 1,
+      });
+      expect(Object.keys(dims(a))).toEqual(["QueueName"]);
+    }
+    expect(alarmThresholds.dlqMessages).toBe(1);
+  });
+
+  it("watch the publish queue's oldest message (20 minutes)", () => {
+    expect(byName("publish-oldest-message").Properties).toMatchObject({
+      Namespace: "AWS/SQS",
+      MetricName: "ApproximateAgeOfOldestMessage",
+      Threshold: 1200,
+    });
+  });
+
+  it("watch every Studio function's errors and throttles", () => {
+    const fnAlarms = (metric: string) =>
+      alarms().filter((a) => a.Properties.Namespace === "AWS/Lambda" && a.Properties.MetricName === metric);
+    for (const metric of ["Errors", "Throttles"]) {
+      const list = fnAlarms(metric);
+      expect(list, metric).toHaveLength(allFunctions().length);
+      for (const a of list) {
+        expect(Object.keys(dims(a))).toEqual(["FunctionName"]);
+        expect(a.Properties).toMatchObject({ Statistic: "Sum", Period: 300, Threshold: 1 });
+      }
+    }
+    byName("publishDispatcher-errors");
+    byName("tokens-consumer-throttles");
+    byName("api-errors");
+  });
+
+  it("watch dispatcher and sweep failures and unconfirmed posts, metrics Studio emits", () => {
+    for (const [name, metric, statistic] of [
+      ["dispatcher-failures", "DispatcherFailures", "Sum"],
+      ["sweep-failures", "SweepFailures", "Sum"],
+      ["unconfirmed-posts", "UnconfirmedPosts", "Maximum"],
+    ]) {
+      const a = byName(name as string);
+      expect(a.Properties).toMatchObject({
+        Namespace: "Studio",
+        MetricName: metric,
+        Statistic: statistic,
+        Threshold: 1,
+      });
+      expect(dims(a)).toEqual({ service: "studio", stage: STAGE });
+    }
+  });
+
+  it("are exactly these: DLQs, the publish backlog, 2 per function, 3 of Studio's own", () => {
+    expect(alarms()).toHaveLength(Object.keys(queues).length + 1 + 2 * allFunctions().length + 3);
   });
 });
 

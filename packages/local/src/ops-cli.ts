@@ -9,10 +9,11 @@
  * A new command: a file in ops/commands/ exporting an `OpsCommand`, and one entry below.
  */
 import { deadLettersCommand } from "./ops/commands/dead-letters";
+import { healthCommand } from "./ops/commands/health";
 import { jobsCommand } from "./ops/commands/jobs";
 import { queuesCommand } from "./ops/commands/queues";
 import { runOps } from "./ops/program";
 
-const commands = [queuesCommand, deadLettersCommand, jobsCommand];
+const commands = [queuesCommand, deadLettersCommand, jobsCommand, healthCommand];
 
 process.exitCode = await runOps(process.argv.slice(2), commands);

@@ -1,5 +1,6 @@
 import { db } from "../db/service";
 import * as JobRun from "../job-run/job-run";
+import { emitMetric } from "../ops/metrics";
 import type { PostItem } from "../post/post";
 import { lookaheadMs, markEnqueued } from "../queue/publish-enqueue";
 import { sendMessages } from "../queue/sqs";
@@ -73,7 +74,7 @@ export async function dispatch(opts: { now?: () => number; budgetMs?: number } =
           posts.map((p) => ({ body: { kind: "reconcile", postId: p.id, attemptId: p.attemptId } })),
         );
       },
-    ),
+    ).catch(sweepFailed),
   ]);
 
   stats.durationMs = now() - started;
@@ -134,15 +135,26 @@ async function sendDue(posts: PostItem[], now: number, stats: DispatchStats) {
   }
 }
 
-/** Runs the dispatcher and records it as a job run (job-run.ts). */
+/** A failed lease sweep: counted (the SweepFailures alarm) and named in the run's failure reason. */
+function sweepFailed(err: unknown): never {
+  emitMetric("sweepFailures", 1);
+  throw new Error(`lease sweep failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+}
+
+/** Runs the dispatcher and records it as a job run (job-run.ts); a failed run is counted (DispatcherFailures). */
 export async function runDispatcher(
   opts: { now?: () => number; budgetMs?: number; trigger?: JobRun.Trigger } = {},
 ): Promise<DispatchStats & { runId: string }> {
-  const { runId, result } = await JobRun.record("publishDispatcher", opts.trigger ?? "schedule", async () => {
-    const stats = await dispatch(opts);
-    if (stats.sent || stats.expiredLeases || !stats.complete) logger.info("dispatched", { ...stats });
-    const { complete, durationMs, ...counts } = stats;
-    return { result: stats, counts, complete };
-  });
-  return { ...result, runId };
+  try {
+    const { runId, result } = await JobRun.record("publishDispatcher", opts.trigger ?? "schedule", async () => {
+      const stats = await dispatch(opts);
+      if (stats.sent || stats.expiredLeases || !stats.complete) logger.info("dispatched", { ...stats });
+      const { complete, durationMs, ...counts } = stats;
+      return { result: stats, counts, complete };
+    });
+    return { ...result, runId };
+  } catch (err) {
+    emitMetric("dispatcherFailures", 1);
+    throw err;
+  }
 }

@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
+import { queues } from "@studio/core/config/jobs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestStudio, type TestStudio } from "../testing/studio";
 import { deadLettersCommand } from "./commands/dead-letters";
@@ -52,7 +53,7 @@ describe("operator CLI (connected)", () => {
     const lines = r.out.split("\n");
     expect(lines[0]).toMatch(/^queue\s+visible\s+in flight\s+delayed\s+dead letters$/);
     expect(r.out).not.toMatch(/\(index\)|'|│|┌/);
-    expect(lines.map((l) => l.split(/\s+/)[0]).slice(1)).toEqual(["publish", "metrics", "report", "competitors"]);
+    expect(lines.map((l) => l.split(/\s+/)[0]).slice(1)).toEqual(Object.keys(queues));
     // aligned: every row's second column starts where the header's does
     const col = lines[0]!.indexOf("visible");
     for (const l of lines.slice(1)) expect(l.slice(0, col).trimEnd().length).toBeLessThan(col);
