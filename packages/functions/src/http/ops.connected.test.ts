@@ -1,4 +1,5 @@
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { queues } from "@studio/core/config/jobs";
 import { db } from "@studio/core/db/service";
 import { sqs } from "@studio/core/queue/sqs";
 import { connectedEnv } from "@studio/local/testing/connected";
@@ -42,7 +43,7 @@ describe("ops routes (connected)", () => {
     const res = await call("GET", "/v1/ops/queues", { token: adminToken() });
     expect(res.status).toBe(200);
     const byName = Object.fromEntries(res.body.items.map((q: { queue: string }) => [q.queue, q]));
-    expect(Object.keys(byName).sort()).toEqual(["competitors", "metrics", "publish", "report"]);
+    expect(Object.keys(byName).sort()).toEqual(Object.keys(queues).sort());
     expect(byName.publish).toMatchObject({ delayed: 1, visible: 0, deadLetters: 0 });
     expect(byName.metrics).toMatchObject({ visible: 1, inFlight: 0 });
     expect(byName.report).toMatchObject({ visible: 0, deadLetters: 1 });

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import { queues } from "@studio/core/config/jobs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { runDemo } from "../demo";
 import { type Runtime, startRuntime } from "./runtime";
@@ -33,7 +34,7 @@ describe("the whole runtime (API, simulators, pollers, schedules) on one machine
     expect(process.env.STUDIO_INSTAGRAM_API_URL).toBe(rt.simulators?.instagramUrl);
     expect(Object.keys(ctx.accounts).sort()).toEqual(["facebook", "instagram", "tiktok"]);
     expect(lines).toContain("GET /v1/ops/queues → 200");
-    expect(Object.keys(rt.pollers).sort()).toEqual(["competitors", "metrics", "publish", "report"]);
+    expect(Object.keys(rt.pollers).sort()).toEqual(Object.keys(queues).sort());
   });
 
   it("fires the publish dispatcher on the shortened period", async () => {
