@@ -12,8 +12,9 @@ import { deadLettersCommand } from "./ops/commands/dead-letters";
 import { healthCommand } from "./ops/commands/health";
 import { jobsCommand } from "./ops/commands/jobs";
 import { queuesCommand } from "./ops/commands/queues";
+import { unconfirmedCommand } from "./ops/commands/unconfirmed";
 import { runOps } from "./ops/program";
 
-const commands = [queuesCommand, deadLettersCommand, jobsCommand, healthCommand];
+const commands = [queuesCommand, deadLettersCommand, jobsCommand, healthCommand, unconfirmedCommand];
 
 process.exitCode = await runOps(process.argv.slice(2), commands);

@@ -3,6 +3,8 @@ import { db } from "@studio/core/db/service";
 import { Budget } from "@studio/core/publish/budget";
 import { handlePublishMessage } from "@studio/core/publish/worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { unconfirmedCommand } from "../ops/commands/unconfirmed";
+import { runOps } from "../ops/program";
 import { FINAL, startTestStudio, type TestStudio } from "../testing/studio";
 
 /**
@@ -61,6 +63,17 @@ describe.concurrent("publishing bounded in time (connected)", () => {
     expect(mine).toMatchObject({ platform: "tiktok", publishId: expect.any(String), check: expect.any(String) });
     // Not for workspace keys.
     expect((await s.api("GET", "/v1/ops/unconfirmed", undefined, key)).status).toBe(403);
+    // The same list in the operator CLI (`pnpm ops unconfirmed --why`).
+    const out: string[] = [];
+    const code = await runOps(
+      ["--url", s.runtime.apiUrl as string, "--token", s.runtime.adminToken, "unconfirmed", "--why"],
+      [unconfirmedCommand],
+      { out: (t) => out.push(t), err: (t) => out.push(t) },
+    );
+    expect(code).toBe(0);
+    expect(out.join("\n")).toMatch(/^post\s+workspace\s+platform\s+final call/);
+    expect(out.join("\n")).toContain(post.id);
+    expect(out.join("\n")).toContain("post.processing_timeout");
   }, 120_000);
 
   it("a Facebook video listed only after processing, its final answer lost: found on the page's videos → published, never failed", async () => {
