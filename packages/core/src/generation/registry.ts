@@ -1,3 +1,4 @@
+import * as Plan from "../plan/plan";
 import type { Generator } from "./generator";
 
 /**
@@ -5,4 +6,6 @@ import type { Generator } from "./generator";
  * the message. Add a feature here (and its `Generation.start(...)` in its route) to run it in
  * the background (generation/README.md).
  */
-export const generators: Record<string, Generator> = {};
+export const generators: Record<string, Generator> = {
+  [Plan.FEATURE]: Plan.generator,
+};

@@ -1,15 +1,18 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
 import { type LlmFailureInfo, LlmUnavailableError } from "./errors";
 
-/** Seconds a caller should wait after an unavailable model when it gave no Retry-After. */
-export const DEFAULT_RETRY_AFTER_SECONDS = 10;
+/**
+ * Seconds a caller should wait after an unavailable model when it gave no Retry-After
+ * (`STUDIO_LLM_RETRY_AFTER_SECONDS` overrides: tests use 1).
+ */
+export const defaultRetryAfterSeconds = () => Number(process.env.STUDIO_LLM_RETRY_AFTER_SECONDS ?? 10);
 
 /**
  * A transport failure of the SDK (after its own retries) as `llm.unavailable`, with the
  * server's `retry-after` / `retry-after-ms` when it sent one.
  */
 export function unavailableFrom(err: unknown, info: LlmFailureInfo): LlmUnavailableError {
-  let retryAfter = DEFAULT_RETRY_AFTER_SECONDS;
+  let retryAfter = defaultRetryAfterSeconds();
   let message = "The language model is not available right now. Please try again later.";
   if (err instanceof APIError && err.headers) {
     const ms = Number.parseFloat(err.headers.get("retry-after-ms") ?? "");

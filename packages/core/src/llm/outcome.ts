@@ -35,8 +35,8 @@ export function queueOutcome(err: unknown, receiveCount: number): QueueOutcome {
   };
 }
 
-/** Exponential, capped at 5 minutes: 2, 4, 8 … seconds by receive count. */
-const backoff = (receiveCount: number) => Math.min(300, 2 ** Math.max(1, receiveCount));
+/** Exponential, capped at 5 minutes: 1, 2, 4 … seconds by receive count. */
+const backoff = (receiveCount: number) => Math.min(300, 2 ** Math.max(0, receiveCount - 1));
 
 /** The error a generation ends with when its retries are used up on a retryable failure. */
 export function exhausted(outcome: Extract<QueueOutcome, { kind: "retry" }>): { code: string; message: string } {

@@ -101,6 +101,9 @@ export const PostEntity = new Entity({
     publishedAt: { type: "string" },
     campaignId: { type: "string" },
     experimentId: { type: "string" },
+    /** The weekly plan (generation id) that proposed this draft. */
+    planId: { type: "string" },
+    /** The post this one was repurposed from. */
     sourcePostId: { type: "string" },
     createdAt: { type: "string", required: true, readOnly: true },
     updatedAt: { type: "string", required: true },

@@ -40,6 +40,10 @@ export interface PostView {
   /** Held back by an open breaker or a daily cap: goes out at this instant unless moved or cancelled. */
   heldUntil: string | null;
   lastError: { code: string; message: string } | null;
+  /** The weekly plan that proposed it (a draft made by the planner). */
+  planId: string | null;
+  /** The post it was repurposed from. */
+  sourcePostId: string | null;
   version: number;
   createdAt: string;
   updatedAt: string;
@@ -441,6 +445,8 @@ export function toView(p: PostItem): PostView {
     heldUntil: p.heldUntil ?? null,
     // Written from platform answers: redacted again here, so no echoed token reaches a client.
     lastError: p.lastError?.code ? { code: p.lastError.code, message: redactString(p.lastError.message ?? "") } : null,
+    planId: p.planId ?? null,
+    sourcePostId: p.sourcePostId ?? null,
     version: p.version,
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,

@@ -15,6 +15,8 @@ export const WorkspaceEntity = new Entity({
      * fails with `post.retries_exhausted` (default: config/publishing.ts, one hour).
      */
     publishRetryWindowMinutes: { type: "number" },
+    /** Monthly LLM budget in USD (unset: config/llm.ts default); checked before every LLM call. */
+    llmMonthlyBudgetUsd: { type: "number" },
     /** shardOf(id): spreads the fan-out index over SHARDS partitions. */
     fanoutShard: { type: "number", required: true, readOnly: true },
     createdAt: { type: "string", required: true, readOnly: true },

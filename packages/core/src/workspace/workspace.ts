@@ -1,5 +1,7 @@
 import type { EntityItem } from "electrodb";
 import { newKeyItem } from "../api-key/api-key";
+import { defaultMonthlyBudgetUsd } from "../config/llm";
+import { isConditionalFailure } from "../db/conditional";
 import { db } from "../db/service";
 import { NotFoundError, ValidationError } from "../errors";
 import { newId } from "../util/id";
@@ -18,6 +20,8 @@ export interface WorkspaceView {
   preferences: unknown;
   /** Retry window past a post's due time, minutes (null: the default, config/publishing.ts). */
   publishRetryWindowMinutes: number | null;
+  /** USD per UTC month the LLM features may spend (the default applies when never set). */
+  llmMonthlyBudgetUsd: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -82,7 +86,57 @@ export function toView(w: WorkspaceItem): WorkspaceView {
     brandProfile: w.brandProfile ?? null,
     preferences: w.preferences ?? null,
     publishRetryWindowMinutes: w.publishRetryWindowMinutes ?? null,
+    llmMonthlyBudgetUsd: w.llmMonthlyBudgetUsd ?? defaultMonthlyBudgetUsd(),
     createdAt: w.createdAt,
     updatedAt: w.updatedAt,
   };
+}
+
+export interface UpdateWorkspaceInput {
+  name?: string;
+  timezone?: string;
+  brandProfile?: Record<string, unknown> | null;
+  preferences?: Record<string, unknown> | null;
+  /** null: back to the default budget. */
+  llmMonthlyBudgetUsd?: number | null;
+  /** null: back to the default retry window. */
+  publishRetryWindowMinutes?: number | null;
+}
+
+/**
+ * `PATCH /v1/workspace` (owner): changes only the fields given; `null` clears a profile, the
+ * preferences, or the budget (back to the default). 404 if the workspace is gone.
+ *
+ * @example
+ * await Workspace.update(ws, { brandProfile: { tone: "playful" }, llmMonthlyBudgetUsd: 10 });
+ */
+export async function update(id: string, input: UpdateWorkspaceInput, now = Date.now()): Promise<WorkspaceView> {
+  if (input.timezone !== undefined && !isTimeZone(input.timezone)) {
+    throw new ValidationError("validation_failed", "Invalid request.", [
+      { path: "timezone", message: "Must be an IANA time zone such as Europe/Paris." },
+    ]);
+  }
+  const set: Partial<WorkspaceItem> = { updatedAt: nowIso(now) };
+  const remove: Array<"brandProfile" | "preferences" | "llmMonthlyBudgetUsd" | "publishRetryWindowMinutes"> = [];
+  if (input.name !== undefined) set.name = input.name;
+  if (input.timezone !== undefined) set.timezone = input.timezone;
+  for (const key of ["brandProfile", "preferences", "llmMonthlyBudgetUsd", "publishRetryWindowMinutes"] as const) {
+    const value = input[key];
+    if (value === null) remove.push(key);
+    else if (value !== undefined) (set as Record<string, unknown>)[key] = value;
+  }
+  try {
+    const { data } = await db().entities.workspace.patch({ id }).set(set).remove(remove).go({ response: "all_new" });
+    return toView(data as WorkspaceItem);
+  } catch (err) {
+    if (isConditionalFailure(err)) throw new NotFoundError("workspace.not_found", "Workspace not found.");
+    throw err;
+  }
+}
+
+/** The stored workspace (budget, brand profile, zone) for core code, or 404. */
+export async function load(id: string): Promise<WorkspaceItem> {
+  const { data } = await db().entities.workspace.get({ id }).go();
+  if (!data) throw new NotFoundError("workspace.not_found", "Workspace not found.");
+  return data;
 }

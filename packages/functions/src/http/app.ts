@@ -14,8 +14,10 @@ import { jobs } from "./routes/jobs";
 import { metrics } from "./routes/metrics";
 import { ops } from "./routes/ops";
 import { opsHealth } from "./routes/ops-health";
+import { plans } from "./routes/plans";
 import { postEdits } from "./routes/post-edits";
 import { posts } from "./routes/posts";
+import { usage } from "./routes/usage";
 import { workspaces } from "./routes/workspaces";
 
 /** One structured, redacted line per request: never the body, headers or query string. */
@@ -59,6 +61,8 @@ app.route("/", opsHealth);
 app.route("/", jobs);
 app.route("/", metrics);
 app.route("/", competitors);
+app.route("/", plans);
+app.route("/", usage);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   type: "http",

@@ -42,22 +42,23 @@ export function preferWait(c: Context): number {
 }
 
 /**
- * Starts (or finds, with an Idempotency-Key) a generation, waits as the client prefers, and
- * answers 202 with its view and `Location` (and `Preference-Applied` when a wait was asked).
+ * Answers a generating POST: waits as the client prefers (`Prefer: wait=N`, reads only), then
+ * 202 with the resource's view and `Location` (and `Preference-Applied` when a wait was asked).
+ * The core function that accepted the request started the generation (Generation.start).
  *
  * @example
- * return accepted(c, { workspaceId, feature: "weeklyPlan", prefix: "plan", input }, Plan.toView, (id) => `/v1/plans/${id}`);
+ * const g = await Plan.request(workspaceId, body, idempotencyKey(c));
+ * return respondGenerating(c, g, Plan.toView, `/v1/plans/${g.id}`);
  */
-export async function accepted<V>(
+export async function respondGenerating<V>(
   c: Context,
-  start: Omit<Generation.StartInput, "idempotencyKey">,
+  generation: Generation.GenerationItem,
   toView: (g: Generation.GenerationItem) => V,
-  location: (id: string) => string,
+  location: string,
 ) {
   const wait = preferWait(c);
-  const { generation } = await Generation.start({ ...start, idempotencyKey: idempotencyKey(c) });
   const settled = wait > 0 ? await Generation.waitSettled(generation, wait) : generation;
-  const headers: Record<string, string> = { Location: location(settled.id) };
+  const headers: Record<string, string> = { Location: location };
   if (wait > 0) headers["Preference-Applied"] = `wait=${wait}`;
   return c.json(toView(settled) as never, 202, headers);
 }

@@ -58,6 +58,19 @@ export const errors = {
   },
 };
 
+/** Error responses of routes that may call the LLM synchronously or start LLM work (api.md codes). */
+export const llmErrors = {
+  422: err("`llm.refused`: the model declined the request."),
+  502: err("`llm.invalid_output`: no valid answer after one repair."),
+  503: {
+    ...err("`llm.unavailable`: timeouts, 5xx or rate limits after retries; retry after `Retry-After` seconds."),
+    headers: { "Retry-After": { description: "Seconds to wait.", schema: { type: "integer" as const } } },
+  },
+};
+
+/** A background generation's error (api.md LLM codes, or `generation.failed`). */
+export const LastError = z.object({ code: z.string(), message: z.string() }).nullable();
+
 export const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
   content: { "application/json": { schema } },
   description,
@@ -86,6 +99,7 @@ export const WorkspaceSchema = z
     publishRetryWindowMinutes: z.number().int().nullable().openapi({
       description: "How long past a post's time retryable failures are retried (null: one hour).",
     }),
+    llmMonthlyBudgetUsd: z.number().openapi({ description: "USD per UTC month the LLM features may spend." }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -145,6 +159,8 @@ export const PostSchema = z
         "Held back by an open breaker or a daily cap: the post is scheduled again and goes out at this instant unless moved or cancelled.",
     }),
     lastError: z.object({ code: z.string(), message: z.string() }).nullable(),
+    planId: z.string().nullable().openapi({ description: "The weekly plan that proposed this draft." }),
+    sourcePostId: z.string().nullable().openapi({ description: "The post this one was repurposed from." }),
     version: z.number().int(),
     createdAt: z.string(),
     updatedAt: z.string(),

@@ -20,6 +20,33 @@ const CreateWorkspace = z.object({
     .openapi({ description: "Retry window past a post's due time, minutes (default 60)." }),
 });
 
+const UpdateWorkspace = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    timezone: TimeZone.optional(),
+    brandProfile: JsonMap()
+      .nullable()
+      .optional()
+      .openapi({ description: "null clears it (the LLM features then use defaults)." }),
+    preferences: JsonMap().nullable().optional(),
+    llmMonthlyBudgetUsd: z
+      .number()
+      .min(0)
+      .max(100_000)
+      .nullable()
+      .optional()
+      .openapi({ description: "USD per UTC month for the LLM features; null: back to the default." }),
+    publishRetryWindowMinutes: z
+      .number()
+      .int()
+      .min(5)
+      .max(7 * 24 * 60)
+      .nullable()
+      .optional()
+      .openapi({ description: "Retry window past a post's due time, minutes; null: back to the default." }),
+  })
+  .strict();
+
 const CreateApiKey = z.object({ name: z.string().trim().min(1).max(200), role: Role });
 
 export const workspaces = router()
@@ -55,6 +82,20 @@ export const workspaces = router()
       responses: { 200: json(WorkspaceSchema, "The workspace."), ...errors },
     }),
     async (c) => c.json(await Workspace.get(c.get("principal").workspaceId), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "patch",
+      path: "/v1/workspace",
+      operationId: "updateWorkspace",
+      tags: ["workspaces"],
+      summary: "Change the workspace: name, time zone, brand profile, preferences, LLM budget (owner)",
+      security,
+      middleware: requireKey("owner"),
+      request: { body: body(UpdateWorkspace) },
+      responses: { 200: json(WorkspaceSchema, "The workspace after the change."), ...errors },
+    }),
+    async (c) => c.json(await Workspace.update(c.get("principal").workspaceId, c.req.valid("json")), 200),
   )
   .openapi(
     createRoute({
