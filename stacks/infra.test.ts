@@ -311,6 +311,56 @@ describe("alarms", () => {
   });
 });
 
+describe("metrics and competitors fan-outs", () => {
+  // Written out: a schedule fans out one message per active account (metrics, every 6 h) or per
+  // competitor (daily); a consumer handles up to 5 accounts' messages per invocation, 5 (3) at
+  // once, a message is tried 5 times before its DLQ (kept 14 days).
+  it("jobs.ts still says what this test says", () => {
+    expect(queues.metrics).toEqual({
+      name: "metrics",
+      handler: "packages/functions/src/queue/metrics.handler",
+      timeoutSeconds: 60,
+      visibilityTimeoutSeconds: 360,
+      batchSize: 5,
+      maxBatchingWindowSeconds: 1,
+      maxConcurrency: 5,
+      maxReceiveCount: 5,
+      dlqRetentionDays: 14,
+    });
+    expect(queues.competitors).toEqual({
+      name: "competitors",
+      handler: "packages/functions/src/queue/competitors.handler",
+      timeoutSeconds: 60,
+      visibilityTimeoutSeconds: 360,
+      batchSize: 5,
+      maxBatchingWindowSeconds: 1,
+      maxConcurrency: 3,
+      maxReceiveCount: 5,
+      dlqRetentionDays: 14,
+    });
+    expect(schedules.metricsRefresh).toMatchObject({
+      expression: "cron(0 */6 * * ? *)",
+      handler: "packages/functions/src/cron/metrics-refresh.handler",
+    });
+    expect(schedules.competitorsRefresh).toMatchObject({
+      expression: "cron(0 0 * * ? *)",
+      handler: "packages/functions/src/cron/competitors-refresh.handler",
+    });
+  });
+
+  it.each([
+    ["metricsRefresh", "metrics"],
+    ["competitorsRefresh", "competitors"],
+  ] as const)("%s's function may send to the %s queue and knows its URL", (schedule, queue) => {
+    const fn = one(
+      studioFunctions(t.schedules).filter((f) => f.Properties.Handler === schedules[schedule].handler),
+      `${schedule} function`,
+    );
+    expect(policyActions(t.schedules, fn.Properties.Role["Fn::GetAtt"][0])).toContain("sqs:SendMessage");
+    expect(fn.Properties.Environment.Variables[`STUDIO_QUEUE_URL_${queue.toUpperCase()}`]).toBeDefined();
+  });
+});
+
 describe("api", () => {
   it("is one HTTP API whose $default route goes to one Hono Lambda", () => {
     one(resources(t.api, "AWS::ApiGatewayV2::Api"), "http api");
