@@ -151,7 +151,7 @@ export const DEFAULT_PUBLISH_TIMING: PublishTiming = {
       // they spread to one every 30 s. A video TikTok has not finished within an hour is handed
       // to the slow re-checks (it may still go live: init was sent).
       video: {
-        processing: { firstMs: 500, factor: 1.5, maxMs: 30 * SECOND, deadlineMs: HOUR },
+        processing: { firstMs: 300, factor: 1.3, maxMs: 30 * SECOND, deadlineMs: HOUR },
         reconcile,
         recheck,
         absenceProofAfterMs: 0,

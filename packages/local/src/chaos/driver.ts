@@ -236,8 +236,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           key,
         );
       } catch (err) {
-        if (!(onDeadAccount && err instanceof ApiError && err.message.includes("account.needs_reconnect"))) throw err;
-        refused.push({ id, code: "account.needs_reconnect" });
+        // The dead account, or (on a slow machine, when scheduling overlaps the first posts due)
+        // an account whose token the fault mix revoked meanwhile: refused up front, as it should be.
+        if (!(err instanceof ApiError && err.message.includes("account.needs_reconnect"))) throw err;
+        refused.push({
+          id,
+          code: onDeadAccount ? "account.needs_reconnect" : "account.needs_reconnect (revoked meanwhile)",
+        });
       }
     });
     const scheduled = created.filter((id) => !refused.some((r) => r.id === id));
