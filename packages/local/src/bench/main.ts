@@ -11,6 +11,7 @@ import { machine, pool } from "../chaos/driver";
 import { percentiles } from "../chaos/report";
 import { connectRequest } from "../simulators/control";
 import { type ApiFigure, measure, measureRawGet } from "./api-latency";
+import { addGetItemRoute, getPostSection, limitsMarkdown, listSection } from "./api-limits";
 import { DynamoCounter } from "./counting";
 import { renderMarkdown } from "./markdown";
 import { seedScheduled } from "./seed";
@@ -23,12 +24,12 @@ import { seedScheduled } from "./seed";
  * next to its target.
  *
  * Options: --delay-posts 1000 --burst-posts 10000 --raw-posts 3000 --api-seconds 10
- * --burst-max-wait-minutes 8 --skip-burst
- * --only delay[,delay-instant,api,dispatcher,burst]: only those sections (e.g. `pnpm bench --only
+ * --burst-max-wait-minutes 8 --skip-burst --list-posts 10000
+ * --only delay[,delay-instant,api,dispatcher,burst,get-post,list]: only those sections (e.g. `pnpm bench --only
  * delay` for the publish delay of 1,000 posts due in one minute); the results then go to
  * <date>-<sections>.json and <date>-<sections>.md, and latest.* are left as they are.
  */
-const SECTIONS = ["api", "dispatcher", "delay", "delay-instant", "burst"] as const;
+const SECTIONS = ["api", "dispatcher", "delay", "delay-instant", "burst", "get-post", "list"] as const;
 type Platform = "instagram" | "facebook" | "tiktok";
 const PLATFORMS: Platform[] = ["instagram", "facebook", "tiktok"];
 
@@ -37,6 +38,7 @@ async function main() {
     options: {
       "delay-posts": { type: "string", default: "1000" },
       "burst-posts": { type: "string", default: "10000" },
+      "list-posts": { type: "string", default: "10000" },
       "raw-posts": { type: "string", default: "3000" },
       "api-seconds": { type: "string", default: "10" },
       "burst-max-wait-minutes": { type: "string", default: "8" },
@@ -53,6 +55,7 @@ async function main() {
   const cfg = {
     delayPosts: Number(values["delay-posts"]),
     burstPosts: values["skip-burst"] ? 0 : Number(values["burst-posts"]),
+    listPosts: Number(values["list-posts"]),
     rawPosts: Number(values["raw-posts"]),
     apiSeconds: Number(values["api-seconds"]),
     burstMaxWaitMs: Number(values["burst-max-wait-minutes"]) * 60_000,
@@ -102,6 +105,7 @@ async function main() {
   // The API on a wrapper app that adds one bare route, same server, same process.
   const wrapper = new Hono();
   wrapper.get("/bench/bare", (c) => c.json({ ok: true }));
+  addGetItemRoute(wrapper);
   wrapper.all("*", (c) => app.fetch(c.req.raw));
   const server = await new Promise<ReturnType<typeof serve>>((ok) => {
     const s = serve({ fetch: wrapper.fetch, port: 0, hostname: "127.0.0.1" }, () => ok(s));
@@ -208,6 +212,12 @@ async function main() {
       results.api = figures;
       for (const f of figures) log(`  ${f.route}: p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, ${f.reqPerSec} req/s`);
     }
+
+    // 1b. Issue 8: GET /v1/posts/{id} next to the same GetItem made directly; filtered lists
+    // over 10,000 posts (api-limits.ts).
+    const limitsCtx = { base, seconds: cfg.apiSeconds, counter, workspace, connect, api, log };
+    if (wants("get-post")) results.getPost = await getPostSection(limitsCtx);
+    if (wants("list")) results.list = await listSection(limitsCtx, cfg.listPosts);
 
     // 2. Dispatcher throughput next to the raw calls (no scheduler running yet).
     if (wants("dispatcher")) {
@@ -364,7 +374,7 @@ async function main() {
 
   await mkdir(values.out as string, { recursive: true });
   const stamp = date.slice(0, 19).replace(/:/g, "-");
-  const md = renderMarkdown(results as never);
+  const md = [renderMarkdown(results as never), limitsMarkdown(results as never)].filter(Boolean).join("\n");
   const name = only ? `${stamp}-${only.join("-")}` : stamp;
   await writeFile(`${values.out}/${name}.json`, `${JSON.stringify(results, null, 2)}\n`);
   if (only) await writeFile(`${values.out}/${name}.md`, md);
