@@ -177,7 +177,7 @@ export function limitsMarkdown(r: { getPost?: ApiFigure[]; list?: Awaited<Return
     out.push(
       "### GET /v1/posts/{id} next to the same GetItem made directly",
       "",
-      "| route | p50 ms | p99 ms | req/s | DynamoDB reads/req | non-2xx | p99 vs direct |",
+      "| route | p50 ms | p99 ms | req/s | DynamoDB read calls/req | non-2xx | p99 vs direct |",
       "|---|---|---|---|---|---|---|",
       ...r.getPost.map(row),
       "",
@@ -187,7 +187,7 @@ export function limitsMarkdown(r: { getPost?: ApiFigure[]; list?: Awaited<Return
     out.push(
       `### Filtered lists over a workspace of ${r.list.posts.toLocaleString("en")} posts`,
       "",
-      "| request | p50 ms | p99 ms | req/s | DynamoDB reads/req | non-2xx |",
+      "| request | p50 ms | p99 ms | req/s | DynamoDB read calls/req | non-2xx |",
       "|---|---|---|---|---|---|",
       ...r.list.figures.map(row),
       "",
