@@ -1,3 +1,4 @@
+import { CAMPAIGN_PLAN_FEATURE, campaignPlanGenerator } from "../campaign/plan";
 import * as Plan from "../plan/plan";
 import type { Generator } from "./generator";
 
@@ -7,5 +8,6 @@ import type { Generator } from "./generator";
  * the background (generation/README.md).
  */
 export const generators: Record<string, Generator> = {
+  [CAMPAIGN_PLAN_FEATURE]: campaignPlanGenerator,
   [Plan.FEATURE]: Plan.generator,
 };
