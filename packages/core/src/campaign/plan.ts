@@ -1,9 +1,11 @@
 import { z } from "zod";
 import { db } from "../db/service";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
+import * as Generation from "../generation/generation";
 import { childId, type GenerationItem } from "../generation/generation";
 import type { Generator } from "../generation/generator";
 import { generateObject } from "../llm/generate";
+import { assertBudget } from "../llm/usage";
 import { definePrompt, inputBlock } from "../llm/prompt";
 import { PLATFORMS, type Platform } from "../platforms";
 import { UNSCHEDULED } from "../post/post.entity";
@@ -11,7 +13,7 @@ import { addCalendarMonths, CAPTION_LIMITS, MAX_MONTHS_AHEAD } from "../post/rul
 import { nowIso } from "../util/time";
 import { addDays, dayStartUtc } from "../util/zone";
 import * as Workspace from "../workspace/workspace";
-import { type CampaignItem, deleteDraft, MAX_PLANS } from "./campaign";
+import { type CampaignItem, deleteDraft, load, MAX_PLANS } from "./campaign";
 
 /** The generation feature that plans a campaign (generation/registry.ts). */
 export const CAMPAIGN_PLAN_FEATURE = "campaignPlan";
@@ -71,6 +73,32 @@ export function planView(g: GenerationItem): CampaignPlanView {
     createdAt: g.createdAt,
     updatedAt: g.updatedAt,
   };
+}
+
+/**
+ * Accepts a plan of a campaign (404 `campaign.not_found` when it is gone, 409
+ * `campaign.plan_limit` after MAX_PLANS plans): starts the background generation, which the
+ * `llm` queue runs (campaignPlanGenerator). With an Idempotency-Key, a retry returns the same
+ * plan and never calls the LLM again.
+ *
+ * @example
+ * const g = await requestPlan(ws, campaignId, idempotencyKey);
+ */
+export async function requestPlan(workspaceId: string, campaignId: string, idempotencyKey?: string) {
+  const campaign = await load(workspaceId, campaignId);
+  // A spent budget is said at once (429 llm.budget_exceeded), not after a background run.
+  await assertBudget(workspaceId, (await Workspace.get(workspaceId)).llmMonthlyBudgetUsd);
+  if ((campaign.planIds?.length ?? 0) >= MAX_PLANS && !idempotencyKey) {
+    throw new ConflictError("campaign.plan_limit", `A campaign can be planned at most ${MAX_PLANS} times.`);
+  }
+  const { generation } = await Generation.start({
+    workspaceId,
+    feature: CAMPAIGN_PLAN_FEATURE,
+    prefix: "cplan",
+    input: { campaignId: campaign.id },
+    idempotencyKey,
+  });
+  return generation;
 }
 
 /** The plan's n-th draft: the same id on every run of the same plan, so each draft is created once. */
@@ -205,6 +233,7 @@ async function propose(g: GenerationItem, campaign: CampaignItem, deadline: numb
     check: (answer) => answer.posts.map(broken).filter((x): x is string => Boolean(x)),
     deadline,
     resourceId: g.id,
+    budgetUsd: workspace.llmMonthlyBudgetUsd,
   });
   return data.posts
     .filter((p) => !broken(p))

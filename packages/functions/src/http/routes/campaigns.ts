@@ -1,11 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import * as Campaign from "@studio/core/campaign/campaign";
-import { CAMPAIGN_PLAN_FEATURE, draftIdsOfPlan, planView } from "@studio/core/campaign/plan";
+import { CAMPAIGN_PLAN_FEATURE, draftIdsOfPlan, planView, requestPlan } from "@studio/core/campaign/plan";
 import * as Generation from "@studio/core/generation/generation";
 import { PLATFORMS } from "@studio/core/platforms";
 import { calendarDate } from "@studio/core/validation/index";
 import { requireKey, WRITERS } from "../auth";
-import { accepted, GenerationHeaders } from "../generation";
+import { GenerationHeaders, idempotencyKey, respondGenerating } from "../generation";
 import { router } from "../router";
 import { body, Cursor, errors, IdParam, json, Limit, page } from "../schemas";
 
@@ -178,14 +178,9 @@ export const campaigns = router()
       responses: { 202: json(CampaignPlanSchema, "Accepted."), ...errors },
     }),
     async (c) => {
-      const { workspaceId } = c.get("principal");
-      const campaign = await Campaign.load(workspaceId, c.req.valid("param").id);
-      return accepted(
-        c,
-        { workspaceId, feature: CAMPAIGN_PLAN_FEATURE, prefix: "cplan", input: { campaignId: campaign.id } },
-        planView,
-        (planId) => `/v1/campaigns/${campaign.id}/plans/${planId}`,
-      );
+      const { id } = c.req.valid("param");
+      const g = await requestPlan(c.get("principal").workspaceId, id, idempotencyKey(c));
+      return respondGenerating(c, g, planView, `/v1/campaigns/${id}/plans/${g.id}`);
     },
   )
   .openapi(
