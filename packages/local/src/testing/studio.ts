@@ -84,6 +84,9 @@ export async function startTestStudio(
   process.env.STUDIO_PUBLISH_POLL_MS ??= "300";
   process.env.STUDIO_RECONCILE_RECHECK_MS ??= "300";
   process.env.STUDIO_UNCONFIRMED_RECHECK_MS ??= "500";
+  // The end-to-end tests poll posts every 100 ms, several at once with one key: that is a load
+  // harness, not a client; the limits have their own tests (functions/src/http/rate-limits…).
+  process.env.STUDIO_RATE_LIMIT_PER_KEY ??= "0";
   // Deadlines shortened like the other timings (config/publishing.ts), so every verdict comes in seconds.
   process.env.STUDIO_PUBLISH_TIMING ??= JSON.stringify(TEST_TIMING);
   process.env.STUDIO_DISPATCHER_PERIOD_SECONDS = String(opts.dispatcherSeconds ?? 1);
