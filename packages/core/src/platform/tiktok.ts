@@ -93,19 +93,29 @@ export function tiktokAdapter(opts: TikTokAdapterOptions): TikTokAdapter {
     },
 
     async recentVideos(creds, limit = 20) {
+      // 20 a page (TikTok's maximum); further pages through `cursor` until `limit` videos.
       const ctx = { platform: p, operation: "tiktok.recent_videos", idempotent: true };
-      const data = await api<{
-        videos?: { id: string; title?: string; video_description?: string; create_time?: number }[];
-      }>(ctx, "v2/video/list/?fields=id,title,video_description,create_time", creds.accessToken, {
-        max_count: Math.min(Math.max(limit, 1), 20),
-      });
-      return (data.videos ?? []).map(
-        (v): RemotePost => ({
-          id: String(v.id),
-          caption: v.title ?? v.video_description ?? "",
-          createdAt: new Date((v.create_time ?? 0) * 1000).toISOString(),
-        }),
-      );
+      const out: RemotePost[] = [];
+      let cursor: number | undefined;
+      for (let page = 0; page < 10 && out.length < limit; page++) {
+        const data = await api<{
+          videos?: { id: string; title?: string; video_description?: string; create_time?: number }[];
+          cursor?: number;
+          has_more?: boolean;
+        }>(ctx, "v2/video/list/?fields=id,title,video_description,create_time", creds.accessToken, {
+          max_count: Math.min(Math.max(limit - out.length, 1), 20),
+          ...(cursor ? { cursor } : {}),
+        });
+        for (const v of data.videos ?? [])
+          out.push({
+            id: String(v.id),
+            caption: v.title ?? v.video_description ?? "",
+            createdAt: new Date((v.create_time ?? 0) * 1000).toISOString(),
+          });
+        if (!data.has_more || !data.cursor) break;
+        cursor = data.cursor;
+      }
+      return out;
     },
 
     async refreshToken(refreshToken): Promise<TokenSet> {

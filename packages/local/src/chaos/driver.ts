@@ -289,7 +289,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       }
       // Final: nothing scheduled or publishing; unconfirmed posts get their re-checks (a few
       // rounds of STUDIO_UNCONFIRMED_RECHECK_MS) before they are reported as unconfirmed.
-      if (openCount === 0 && (unconfirmed === 0 || Date.now() - stableSince > 30_000)) break;
+      if (openCount === 0 && (unconfirmed === 0 || Date.now() - stableSince > 60_000)) break;
       if (Date.now() > deadline) {
         log("settle deadline reached");
         break;

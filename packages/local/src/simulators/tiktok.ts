@@ -117,18 +117,24 @@ export async function tiktok(state: SimState, sim: SimRequest, selfOrigin: strin
         operation: "tiktok.recent_videos",
         perform: () => {
           const max = Math.min(Number(sim.body.max_count ?? 20) || 20, 20);
+          // `cursor`: a UTC timestamp in ms; the page holds videos created before it.
+          const before = Number(sim.body.cursor) > 0 ? Number(sim.body.cursor) : Number.POSITIVE_INFINITY;
           const now = state.now();
-          const videos = state.posts
-            .filter((p) => p.platform === "tiktok" && p.accountId === tokenAccount && p.visibleAt <= now)
-            .sort((a, b) => b.createdAt - a.createdAt)
-            .slice(0, max)
-            .map((p) => ({
-              id: p.id,
-              title: p.caption,
-              video_description: p.caption,
-              create_time: Math.floor(p.createdAt / 1000),
-            }));
-          return ok({ videos, cursor: 0, has_more: false });
+          const all = state.posts
+            .filter(
+              (p) =>
+                p.platform === "tiktok" && p.accountId === tokenAccount && p.visibleAt <= now && p.createdAt < before,
+            )
+            .sort((a, b) => b.createdAt - a.createdAt);
+          const page = all.slice(0, max);
+          const videos = page.map((p) => ({
+            id: p.id,
+            title: p.caption,
+            video_description: p.caption,
+            create_time: Math.floor(p.createdAt / 1000),
+          }));
+          const last = page.at(-1);
+          return ok({ videos, cursor: last ? last.createdAt : 0, has_more: all.length > page.length });
         },
       });
       return true;

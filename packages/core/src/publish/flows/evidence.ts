@@ -71,7 +71,8 @@ export type Evidence =
   | { kind: "absent" }
   | { kind: "unknown" };
 
-const LISTING = 50;
+/** Graph's largest page. */
+const LISTING = 100;
 
 /**
  * What Facebook can prove about a post whose final call's answer was lost. Text and photo posts

@@ -79,7 +79,7 @@ async function reconcile(ctx: FlowContext): Promise<StepResult | undefined> {
 }
 
 async function findPublished(ctx: FlowContext): Promise<StepResult> {
-  const recent = await ctx.call((c) => ctx.api.instagram.recentMedia(c, 50));
+  const recent = await ctx.call((c) => ctx.api.instagram.recentMedia(c, 100));
   const match = await findOurs(recent, ctx.post);
   if (match) return { kind: "published", externalPostId: match.id, platformPostId: match.id };
   return {

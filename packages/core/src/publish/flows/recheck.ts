@@ -35,7 +35,7 @@ export async function recheckUnconfirmed(
       if (!post.containerId) return notLive("Instagram never received the post.");
       const { statusCode } = await a.instagram.containerStatus(creds, post.containerId);
       if (statusCode === "PUBLISHED") {
-        const match = await findOurs(await a.instagram.recentMedia(creds, 50), post);
+        const match = await findOurs(await a.instagram.recentMedia(creds, 100), post);
         return match ? { kind: "published", externalPostId: match.id, platformPostId: match.id } : stay;
       }
       if (statusCode === "IN_PROGRESS") return stay;
@@ -59,7 +59,7 @@ export async function recheckUnconfirmed(
           return notLive("TikTok put the video in the creator's inbox instead of posting it.");
         return stay;
       }
-      const match = await findOurs(await a.tiktok.recentVideos(creds, 20), post);
+      const match = await findOurs(await a.tiktok.recentVideos(creds, 100), post);
       return match ? { kind: "published", platformPostId: match.id } : stay;
     }
   }

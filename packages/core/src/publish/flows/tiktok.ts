@@ -46,7 +46,7 @@ export async function tiktokStep(ctx: FlowContext): Promise<StepResult> {
     }
   }
   if (ctx.post.finalCallAt) {
-    const recent = await ctx.call((c) => tt.recentVideos(c, 20));
+    const recent = await ctx.call((c) => tt.recentVideos(c, 100));
     // A video found this way has a video id (platformPostId) but no publish_id: TikTok never gave one.
     return reconcileByRecentPosts(
       ctx,
