@@ -1,5 +1,6 @@
 import { CAMPAIGN_PLAN_FEATURE, campaignPlanGenerator } from "../campaign/plan";
 import * as Plan from "../plan/plan";
+import * as Repurpose from "../repurpose/repurpose";
 import type { Generator } from "./generator";
 
 /**
@@ -10,4 +11,5 @@ import type { Generator } from "./generator";
 export const generators: Record<string, Generator> = {
   [CAMPAIGN_PLAN_FEATURE]: campaignPlanGenerator,
   [Plan.FEATURE]: Plan.generator,
+  [Repurpose.FEATURE]: Repurpose.generator,
 };

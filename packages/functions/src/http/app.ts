@@ -18,6 +18,7 @@ import { opsHealth } from "./routes/ops-health";
 import { plans } from "./routes/plans";
 import { postEdits } from "./routes/post-edits";
 import { posts } from "./routes/posts";
+import { repurpose } from "./routes/repurpose";
 import { usage } from "./routes/usage";
 import { workspaces } from "./routes/workspaces";
 
@@ -65,6 +66,7 @@ app.route("/", metrics);
 app.route("/", competitors);
 app.route("/", plans);
 app.route("/", usage);
+app.route("/", repurpose);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   type: "http",
