@@ -45,6 +45,23 @@ describe("redact", () => {
     expect(out.err.cause.message).toContain("Bearer [redacted]");
   });
 
+  it("keeps counts and flags under secret-sounding names (token counts are not tokens)", () => {
+    const out = redact({
+      promptTokens: 1200,
+      completionTokens: 300,
+      tokenVersion: 2,
+      hasToken: true,
+      accessToken: "x",
+    });
+    expect(out).toEqual({
+      promptTokens: 1200,
+      completionTokens: 300,
+      tokenVersion: 2,
+      hasToken: true,
+      accessToken: "[redacted]",
+    });
+  });
+
   it("survives cycles", () => {
     const a: Record<string, unknown> = { name: "a" };
     a.self = a;

@@ -27,7 +27,11 @@ function redactDeep(value: unknown, depth: number, seen: WeakSet<object>): unkno
   if (Array.isArray(value)) return value.map((v) => redactDeep(v, depth + 1, seen));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    out[k] = SECRET_KEYS.test(k) && v !== undefined && v !== null ? "[redacted]" : redactDeep(v, depth + 1, seen);
+    // Numbers and booleans under a secret-sounding name are counts and flags (`promptTokens`,
+    // `tokenVersion`), never secrets: secrets are strings.
+    const secret =
+      SECRET_KEYS.test(k) && v !== undefined && v !== null && typeof v !== "number" && typeof v !== "boolean";
+    out[k] = secret ? "[redacted]" : redactDeep(v, depth + 1, seen);
   }
   return out;
 }
