@@ -23,12 +23,12 @@ describe("the demo (connected)", () => {
       port: 0,
       dynamoEndpoint: inject("dynamoEndpoint"),
       sqsEndpoint: inject("sqsEndpoint"),
-      pollers: ["publish"],
+      pollers: ["publish", "metrics", "competitors"],
       pollWaitSeconds: 1,
       schedules: false,
     });
     ctx = await runDemo(rt, (l) => lines.push(l));
-  }, 90_000);
+  }, 150_000);
   afterAll(() => rt?.stop());
 
   it("settles every post, each published one exactly once and nothing else published", () => {
@@ -82,6 +82,20 @@ describe("the demo (connected)", () => {
     const r = row("ig-badmedia");
     expect(r).toMatchObject({ status: "failed", copies: 0, lastError: { code: "post.media_invalid" } });
     expect(r.lastError?.message).toMatch(/text\/html/);
+  });
+
+  it("refreshes the published posts' metrics (one removed on the platform) and shows a competitor per platform", () => {
+    const text = lines.join("\n");
+    const published = (ctx.publish?.rows ?? []).filter((r) => r.status === "published");
+    expect(text).toMatch(/run run_\S+: ok in/);
+    const table = lines.filter((l) => published.some((r) => l.trimStart().startsWith(`${r.label} `)));
+    expect(table.filter((l) => /removed on the platform at/.test(l))).toHaveLength(1);
+    // Every other published post: one snapshot with values.
+    expect(table.filter((l) => /\s1\s+[a-z]+=\d/.test(l))).toHaveLength(published.length - 1);
+    expect(text).toMatch(/instagram\s+@rival_studio\s+active\s+followers=\d+/);
+    expect(text).toMatch(/instagram\s+@no_such_account_here\s+invalid_handle/);
+    expect(text).toMatch(/facebook\s+@RivalStudioPage\s+active\s+followers=\d+/);
+    expect(text).toMatch(/tiktok\s+@rival\.studio\s+unsupported\s+TikTok offers no official API/);
   });
 
   it("prints the progress and the table, and never a token or a full API key", () => {

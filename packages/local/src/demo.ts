@@ -1,3 +1,4 @@
+import { metricsDemoSteps } from "./demo-metrics";
 import { type DemoAccount, type PublishDemoResult, runPublishDemo } from "./demo-publish";
 import type { Runtime } from "./runtime/runtime";
 import { connectRequest } from "./simulators/control";
@@ -112,6 +113,7 @@ export const demoSteps: DemoStep[] = [
       });
     },
   },
+  ...metricsDemoSteps,
   {
     name: "queues",
     run: async (ctx) => {
