@@ -102,6 +102,7 @@ export const metricsDemoSteps = [
             ? `removed on the platform at ${p.body.removedOnPlatformAt}`
             : latest
               ? Object.entries(latest)
+                  .sort(([a], [b]) => a.localeCompare(b))
                   .map(([k, v]) => `${k}=${v}`)
                   .join(" ")
               : "(none yet)",
@@ -146,6 +147,7 @@ export const metricsDemoSteps = [
           c.status,
           latest
             ? Object.entries(latest)
+                .sort(([a], [b]) => a.localeCompare(b))
                 .map(([k, v]) => `${k}=${v}`)
                 .join(" ")
             : (c.statusReason ?? ""),
