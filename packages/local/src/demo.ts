@@ -1,3 +1,4 @@
+import { llmDemoStep } from "./demo-llm";
 import { metricsDemoSteps } from "./demo-metrics";
 import { type DemoAccount, type PublishDemoResult, runPublishDemo } from "./demo-publish";
 import type { Runtime } from "./runtime/runtime";
@@ -114,6 +115,7 @@ export const demoSteps: DemoStep[] = [
     },
   },
   ...metricsDemoSteps,
+  llmDemoStep,
   {
     name: "queues",
     run: async (ctx) => {
