@@ -1,6 +1,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { openBreaker } from "../account/breaker";
-import { credentialsOf, freshCredentials, markNeedsReconnect, ReconnectRequiredError } from "../account/tokens";
+import {
+  credentialsOf,
+  freshCredentials,
+  markNeedsReconnect,
+  ReconnectRequiredError,
+  type VersionedCredentials,
+} from "../account/tokens";
 import { env } from "../config/env";
 import { type MetricValues, metricsConfig, toStudioNames } from "../config/metrics";
 import { db } from "../db/service";
@@ -127,7 +133,7 @@ export async function refreshAccountMetrics(
       if (!usage || u.maxPercent >= usage.maxPercent) usage = u;
     },
   });
-  let creds: AccountCredentials = credentialsOf(account);
+  let creds: VersionedCredentials = credentialsOf(account);
   let refreshed = false;
   const retiredMetrics = new Set<string>();
   let lastDone = msg.after;
@@ -155,7 +161,12 @@ export async function refreshAccountMetrics(
             const e = r.error;
             if (e instanceof PlatformError && e.kind === "auth") authFailed = true;
             else if (e instanceof PlatformError && e.kind === "reconnect") {
-              await markNeedsReconnect(account, `${account.platform} rejected the token: ${e.message}`);
+              // Conditional on the version of the token that was refused: a reconnect (or the refresh
+              // above) since then means the answer is about an old token and the account is fine.
+              await markNeedsReconnect(
+                { id: account.id, tokenVersion: creds.tokenVersion },
+                `${account.platform} rejected the token: ${e.message}`,
+              );
               throw new ReconnectRequiredError(account.id, e.message);
             } else if (e instanceof PlatformError && e.kind === "rate_limited") rateLimit ??= e;
             else if (e instanceof PlatformError && e.kind === "permanent") {
