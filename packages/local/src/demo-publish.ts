@@ -210,8 +210,14 @@ export async function runPublishDemo(input: PublishDemoInput): Promise<PublishDe
   const base = Date.now() + leadMs;
   const dispatcherBefore = input.dispatcherRuns?.() ?? 0;
   for (const [i, p] of posts.entries()) {
-    const at = new Date(base + i * 250).toISOString();
-    const res = await api("POST", `/v1/posts/${p.id}/schedule`, { token: key, body: { scheduledFor: at } });
+    let at = new Date(base + i * 250).toISOString();
+    let res = await api("POST", `/v1/posts/${p.id}/schedule`, { token: key, body: { scheduledFor: at } });
+    // On a stalled machine the planned instant can pass before the request lands: the API
+    // refuses it (as it must), and the demo asks again for a time that is ahead once more.
+    for (let again = 0; again < 3 && errorCode(res.body) === "post.schedule_in_past"; again++) {
+      at = new Date(Date.now() + leadMs).toISOString();
+      res = await api("POST", `/v1/posts/${p.id}/schedule`, { token: key, body: { scheduledFor: at } });
+    }
     const body = res.body as PostBody;
     const warn = body.warnings?.length ? `  (warning: ${body.warnings.map((w) => w.code).join(", ")})` : "";
     print(`POST /v1/posts/${p.id}/schedule → ${res.status} ${p.s.label} at ${at.slice(11, 23)}Z${warn}`);
@@ -363,3 +369,6 @@ function explain(rows: DemoRow[], print: (l: string) => void, expiry: { before: 
   for (const r of rows.filter((r) => r.status !== "published"))
     print(`  ${r.label} ${r.status}: ${r.lastError?.code ?? "-"} — ${r.lastError?.message ?? ""}`);
 }
+
+const errorCode = (body: unknown): string | undefined =>
+  (body as { error?: { code?: string } } | undefined)?.error?.code;
