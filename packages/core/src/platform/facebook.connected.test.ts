@@ -32,6 +32,9 @@ const page = (): AccountCredentials => {
 
 describe("Facebook adapter against the simulator", () => {
   it("publishes text, photo (post_id) and video (id); all appear in published_posts", async () => {
+    // A video is listed only once Facebook has processed it (the simulator's
+    // facebookVideoReadyMs; the wait itself is covered by e2e/publish-deadlines): none here.
+    sims.control.config({ facebookVideoReadyMs: 0 });
     const creds = page();
     const text = await fb.createPost(creds, { caption: "just words", media: [] });
     const photo = await fb.createPost(creds, {
