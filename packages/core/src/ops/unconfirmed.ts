@@ -7,8 +7,10 @@ import { allShards } from "../util/shard";
  * index (leaseUntil = next check) while reconciliation asks the platform. One Query per shard,
  * counting only (the UnconfirmedPosts metric, `pnpm ops health`).
  *
- * Limit: a post whose re-checks have ended (24 h) leaves the index and is no longer counted;
- * it waits for an operator's settle and shows in the ops list of unconfirmed posts.
+ * A post whose re-checks have ended stays in the index too (`leaseUntil` = NO_MORE_CHECKS, which
+ * the sweep never reaches) until an operator settles it, so it is still counted: the alarm
+ * clears only when no post is left unconfirmed. (`publish/unconfirmed.ts` lists the same posts
+ * for operators; core's import rules keep ops/ from calling into publish/.)
  *
  * @example
  * emitMetric("unconfirmedPosts", await countUnconfirmed());
