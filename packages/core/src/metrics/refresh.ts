@@ -146,6 +146,7 @@ export async function refreshAccountMetrics(
       let pending = todo;
       for (let attempt = 0; pending.length && attempt <= metricsConfig.inlineRetries; attempt++) {
         if (attempt) await sleep(Math.random() * 200 * 2 ** attempt);
+        const askedWith = creds.tokenVersion; // account writes from these answers are about this token
         const results = await fetchBatch(account.platform, pending, creds, opts, retiredMetrics, now);
         add(progress.counts, "fetches", pending.length);
         if (attempt) add(progress.counts, "retriedFetches", pending.length);
@@ -164,7 +165,7 @@ export async function refreshAccountMetrics(
               // Conditional on the version of the token that was refused: a reconnect (or the refresh
               // above) since then means the answer is about an old token and the account is fine.
               await markNeedsReconnect(
-                { id: account.id, tokenVersion: creds.tokenVersion },
+                { id: account.id, tokenVersion: askedWith },
                 `${account.platform} rejected the token: ${e.message}`,
               );
               throw new ReconnectRequiredError(account.id, e.message);
@@ -191,8 +192,13 @@ export async function refreshAccountMetrics(
         }
         if (rateLimit) {
           add(progress.counts, "rateLimited");
-          const wait = rateLimit.retryAfterMs ?? 60_000;
-          await openBreaker(account.id, wait, now());
+          // Only for the token that was throttled; an answer about a replaced token pauses briefly.
+          const breaker = await openBreaker(
+            { id: account.id, tokenVersion: askedWith },
+            rateLimit.retryAfterMs ?? 60_000,
+            now(),
+          );
+          const wait = breaker === "token_changed" ? 1_000 : (rateLimit.retryAfterMs ?? 60_000);
           leftovers.push(...failed);
           lastDone = position(batch.at(-1)!);
           throw new PauseRun(wait, `rate limited: ${rateLimit.message}`);

@@ -156,7 +156,9 @@ async function run(post: PostItem, r: Run): Promise<PublishOutcome> {
 
 /** Usage at ≥ 90% seen during the attempt: open the account's breaker before anything else moves. */
 async function backOffIfBusy(ctx: FlowContext, now: () => number) {
-  if (ctx.usageBackoffMs) await openBreaker(ctx.post.accountId, ctx.usageBackoffMs, now());
+  // About the token the usage was reported for: a reconnect since then leaves the account open.
+  if (ctx.usageBackoffMs)
+    await openBreaker({ id: ctx.post.accountId, tokenVersion: ctx.tokenVersion }, ctx.usageBackoffMs, now());
 }
 
 function step(ctx: FlowContext): Promise<StepResult> {
@@ -319,7 +321,14 @@ async function handleError(
     }
     if (err.kind === "rate_limited") {
       const forMs = err.retryAfterMs ?? backoffMs(post.retries ?? 0);
-      await openBreaker(post.accountId, forMs, now());
+      // Only for the token that was throttled. A throttle answer to a token the user has replaced
+      // since (reconnect) or Studio refreshed says nothing about the new one: try it shortly,
+      // neither closing the account nor holding the post for the old token's wait.
+      const breaker =
+        tokenVersion === undefined
+          ? "not_written"
+          : await openBreaker({ id: post.accountId, tokenVersion }, forMs, now());
+      if (breaker === "token_changed") return retry(post, "account.token_changed", userMessage(err), 1_000, r);
       if (forMs > publishTiming().breaker.holdInPlaceMaxMs && post.status === "publishing") {
         const daily = err.code === "platform.daily_limit";
         const untilMs = now() + forMs;

@@ -236,6 +236,58 @@ describe("publish worker and token versions (connected)", () => {
     expect(await accountOf(s, key, connected.body.id)).toMatchObject({ status: "active", statusReason: null });
   });
 
+  it("a throttle answer to the old token after a reconnect: the new token's breaker stays closed, post published once", async () => {
+    const sim = s.sims.control.registerAccount({ platform: "facebook" });
+    const connected = await s.api<{ id: string }>("POST", "/v1/accounts", connectRequest(sim), key);
+    // The final call with the old token is refused as throttled for an hour — 4 s late, after
+    // the user has reconnected the account. Nothing was published by that call.
+    s.sims.control.addFault({
+      operation: "facebook.create_post",
+      type: "throttle",
+      code: 613,
+      regainMinutes: 60,
+      delayMs: 4_000,
+      accountId: sim.accountId,
+    });
+    const caption = `throttled old token ${Date.now()}`;
+    const post = await s.schedule(key, connected.body.id, { caption, media: [], inMs: 6_000 });
+    await until(
+      "final call sent",
+      async () => calls(s, "facebook.create_post", sim.accountId),
+      (n) => n >= 1,
+    );
+    const fresh = s.sims.control.registerAccount({ platform: "facebook", accountId: sim.accountId });
+    expect((await s.api("POST", "/v1/accounts", connectRequest(fresh), key)).status).toBe(201);
+
+    const done = await s.waitFinal(key, post.id, 30_000);
+    // Tried again at once with the new token: not held for the old token's hour.
+    expect(done).toMatchObject({ status: "published", heldUntil: null });
+    expect(s.copies(caption)).toBe(1);
+    expect(calls(s, "facebook.create_post", sim.accountId)).toBe(2);
+    const { data } = await db().entities.account.get({ id: connected.body.id }).go({ consistent: true });
+    expect(data).toMatchObject({ status: "active", tokenVersion: 1 }); // one reconnect
+    expect(data?.breakerUntil).toBeUndefined();
+  });
+
+  it("a throttle answer to the current token still opens the breaker (the same write, same version)", async () => {
+    const acct = await s.connect(key, "facebook");
+    s.sims.control.addFault({
+      operation: "facebook.create_post",
+      type: "throttle",
+      code: 613,
+      regainMinutes: 60,
+      accountId: acct.externalAccountId,
+    });
+    const caption = `throttled current token ${Date.now()}`;
+    const post = await s.schedule(key, acct.id, { caption, media: [], inMs: 3_000 });
+    const held = await s.waitFor(key, post.id, (p) => p.status === "scheduled" && p.heldUntil != null, 20_000);
+    expect(held.lastError?.code).toBe("account.rate_limited");
+    const { data } = await db().entities.account.get({ id: acct.id }).go({ consistent: true });
+    expect(Date.parse(data?.breakerUntil ?? "")).toBeGreaterThan(Date.now() + 50 * 60_000);
+    expect(s.copies(caption)).toBe(0);
+    expect((await s.api("POST", `/v1/posts/${post.id}/cancel`, {}, key)).status).toBe(200);
+  });
+
   it("an Instagram token that has already expired fails its post with a clear reason, no refresh, one attempt", async () => {
     const acct = await s.connect(key, "instagram", { expiresInSec: 3600 });
     const caption = `expired ${Date.now()}`;

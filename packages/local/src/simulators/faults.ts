@@ -45,7 +45,10 @@ export interface FaultSpec {
   skip?: number;
   /** `rate_limit`: Retry-After seconds (default 60). `throttle`: optional Retry-After. */
   retryAfterSec?: number;
-  /** `slow`: delay before answering normally; `timeout`: optional cap before the socket is destroyed. */
+  /**
+   * `slow`: delay before answering normally; `timeout`: optional cap before the socket is
+   * destroyed; a refusal (`throttle`, `rate_limit`, `server_error`, …): delay before it answers.
+   */
   delayMs?: number;
   /** HTTP status for `server_error` (default 500) and `error`. */
   status?: number;

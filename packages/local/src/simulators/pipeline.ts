@@ -228,7 +228,11 @@ export async function run(state: SimState, sim: SimRequest, op: Operation): Prom
     if (fault.type === "slow") await sleep(fault.delayMs ?? 2_000);
     else if (fault.type === "timeout") return hang(sim, fault.delayMs);
     else if (fault.type === "reset") return cut(sim);
-    else return send(sim.res, faultReply(op.family, op.platform, fault, op.accountId));
+    else {
+      // A refusal may come late (`delayMs`): the caller holds its request, and its token, that long.
+      if (fault.delayMs) await sleep(fault.delayMs);
+      return send(sim.res, faultReply(op.family, op.platform, fault, op.accountId));
+    }
   }
   // Graph's hourly call budgets: usage headers on every answer, code 80002 / 4 at 100%.
   const usage = op.family === "graph" ? state.graphUsage(op.accountId) : undefined;
