@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
+import type { Platform } from "../platforms";
 import { Budget } from "../publish/budget";
-import { DEFAULT_PUBLISH_TIMING, nextPollMs, platformTiming, publishTiming } from "./publishing";
+import { DEFAULT_PUBLISH_TIMING, type MediaKind, nextPollMs, platformTiming, publishTiming } from "./publishing";
 
 const saved = { ...process.env };
 afterEach(() => {
@@ -44,6 +45,15 @@ describe("publish timings (one place)", () => {
     expect(t.platforms.instagram.image.processing.deadlineMs).toBe(9_000);
     expect(t.platforms.tiktok.video.processing).toMatchObject({ maxMs: 777, deadlineMs: 36_000 });
     expect(t.breaker.holdInPlaceMaxMs).toBe(600);
+    // Every platform and media type scaled once, though the defaults share their plans (a shared
+    // plan scaled once per entry left a re-check deadline of microseconds: no re-check ever ran).
+    for (const [platform, byMedia] of Object.entries(DEFAULT_PUBLISH_TIMING.platforms))
+      for (const [kind, d] of Object.entries(byMedia)) {
+        const scaled = platformTiming(platform as Platform, kind as MediaKind);
+        expect(scaled.recheck.deadlineMs, `${platform} ${kind}`).toBeCloseTo(d.recheck.deadlineMs * 0.01);
+        expect(scaled.reconcile.deadlineMs, `${platform} ${kind}`).toBeCloseTo(d.reconcile.deadlineMs * 0.01);
+        expect(scaled.absenceProofAfterMs, `${platform} ${kind}`).toBeCloseTo(d.absenceProofAfterMs * 0.01);
+      }
     // Defaults are untouched.
     expect(DEFAULT_PUBLISH_TIMING.retry.windowMs).toBe(3_600_000);
   });

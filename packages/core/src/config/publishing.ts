@@ -216,8 +216,13 @@ export function publishTiming(): PublishTiming {
     for (const byMedia of Object.values(t.platforms)) for (const p of Object.values(byMedia)) f(p as PlatformTiming);
   };
   if (scale !== undefined) {
+    // New objects for each platform and media type: the defaults share one `reconcile` and one
+    // `recheck` plan (and structuredClone keeps that sharing), so scaling them in place would
+    // scale the shared plan once per entry (0.02⁷: no re-check would ever run).
     each((p) => {
-      for (const w of [p.processing, p.reconcile, p.recheck]) w.deadlineMs *= scale;
+      p.processing = { ...p.processing, deadlineMs: p.processing.deadlineMs * scale };
+      p.reconcile = { ...p.reconcile, deadlineMs: p.reconcile.deadlineMs * scale };
+      p.recheck = { ...p.recheck, deadlineMs: p.recheck.deadlineMs * scale };
       p.absenceProofAfterMs *= scale;
     });
     t.retry.windowMs *= scale;

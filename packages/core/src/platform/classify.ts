@@ -415,7 +415,10 @@ export function classifyTikTokOAuthError(
   return make(c, "permanent", "platform.rejected", msg, base);
 }
 
-/** Error codes of connections that never carried our request (nothing can have happened). */
+/**
+ * Error codes that only the connection stage produces (the request cannot have been written):
+ * used when the transport could not say whether the request was sent.
+ */
 const NOT_CONNECTED = new Set([
   "ECONNREFUSED",
   "ENOTFOUND",
@@ -425,6 +428,9 @@ const NOT_CONNECTED = new Set([
   "UND_ERR_CONNECT_TIMEOUT",
   "CERT_HAS_EXPIRED",
   "ERR_TLS_CERT_ALTNAME_INVALID",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
 ]);
 
 function causeCode(err: unknown): string | undefined {
@@ -449,17 +455,25 @@ export function isTimeout(err: unknown): boolean {
 }
 
 /**
- * Classifies a network failure (fetch threw). Never connected (refused, DNS, connect timeout)
- * → retryable. Timeout or dropped connection once the request may have been sent → retryable
- * for idempotent requests, `unknown_outcome` for any POST (the engine treats a reversible one,
- * such as creating an IG container, as retryable; the final call is reconciled).
+ * Classifies a network failure (fetch threw). `sent` is what the transport saw (platform/http.ts):
+ * - `false`: the request never reached a connected socket — refused, DNS failure, connect or
+ *   TLS-handshake failure or timeout, or our own timeout running out while connecting. The
+ *   platform never received it: evidence of "not sent", so `retryable` even for the final call.
+ * - `true`: it was handed to a connected socket. A reset, a dropped connection or a timeout from
+ *   here on may follow the platform acting on it: `unknown_outcome` for any POST (the engine
+ *   treats a reversible one, such as creating an IG container, as retryable; the final call is
+ *   reconciled), `retryable` for idempotent requests and refreshes.
+ * - `undefined` (a fetch without the transport's tracking, e.g. a test's): decided from the
+ *   error's code — a connection-stage code means not sent, anything else as `true`.
  */
-export function classifyNetworkError(ctx: CallContext, err: unknown): PlatformError {
+export function classifyNetworkError(ctx: CallContext, err: unknown, sent?: boolean): PlatformError {
   if (err instanceof PlatformError) return err;
   const code = causeCode(err);
   const detail = err instanceof Error ? `${err.message}${code ? ` (${code})` : ""}` : String(err);
-  if (code && NOT_CONNECTED.has(code))
-    return make(ctx, "retryable", "platform.unreachable", `could not connect: ${detail}`, { platformCode: code });
+  if (sent === false || (sent === undefined && code && NOT_CONNECTED.has(code))) {
+    const why = isTimeout(err) ? "no connection before the timeout" : `could not connect: ${detail}`;
+    return make(ctx, "retryable", "platform.unreachable", `${why} (the request was not sent)`, { platformCode: code });
+  }
   const what = isTimeout(err) ? "no answer before the timeout" : `connection lost: ${detail}`;
   if (ctx.idempotent || ctx.refresh)
     return make(ctx, "retryable", isTimeout(err) ? "platform.timeout" : "platform.unreachable", what, {

@@ -1,3 +1,4 @@
+import { Agent, Dispatcher } from "undici";
 import type { Platform } from "../platforms";
 import { redactString } from "../util/logger";
 import { type CallContext, classifyNetworkError, type PlatformUsage, usageFromHeaders } from "./classify";
@@ -39,8 +40,37 @@ export interface HttpCall extends CallContext {
   accountId?: string;
 }
 
+/** One keep-alive pool for every platform call (undici's defaults). */
+let pool: Agent | undefined;
+
 /**
- * One HTTP exchange with a platform: explicit timeout, no retry, network failures classified.
+ * A dispatcher over the shared pool that notes whether the request left: undici calls a
+ * handler's `onConnect` right before it writes the request to a connected socket (TCP and TLS
+ * done). A failure before that — refused, DNS, connect or TLS failure, our timeout while
+ * connecting — proves the platform never received the request (`sent` stays false).
+ */
+class SentTracker extends Dispatcher {
+  sent = false;
+  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandlers): boolean {
+    const onConnect = (abort: (err?: Error) => void) => {
+      this.sent = true;
+      return handler.onConnect?.(abort);
+    };
+    const tracked = new Proxy(handler, {
+      get(target, key) {
+        if (key === "onConnect") return onConnect;
+        const v = Reflect.get(target, key);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    pool ??= new Agent();
+    return pool.dispatch(options, tracked);
+  }
+}
+
+/**
+ * One HTTP exchange with a platform: explicit timeout, no retry, network failures classified
+ * (with whether the request left: `classifyNetworkError`).
  * The answer (any status) is returned for the adapter's own classifier; nothing thrown here
  * carries a token (URLs and messages are redacted).
  */
@@ -48,8 +78,11 @@ export async function send(opts: AdapterOptions, call: HttpCall): Promise<HttpAn
   const doFetch = opts.fetch ?? fetch;
   const timeoutMs = typeof opts.timeoutMs === "function" ? opts.timeoutMs() : (opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   const signal = AbortSignal.timeout(Math.max(1, timeoutMs));
+  // A test's own fetch cannot report whether the request left: classified by the error's code.
+  const tracker = opts.fetch ? undefined : new SentTracker();
   try {
-    const res = await doFetch(call.url, { method: call.method, headers: call.headers, body: call.body, signal });
+    const init = { method: call.method, headers: call.headers, body: call.body, signal, dispatcher: tracker };
+    const res = await doFetch(call.url, init as RequestInit);
     // The body read is covered by the same timeout: a server that stalls mid-body is a timeout.
     const text = await res.text();
     let json: unknown;
@@ -65,7 +98,7 @@ export async function send(opts: AdapterOptions, call: HttpCall): Promise<HttpAn
     return { status: res.status, headers: res.headers, json, text };
   } catch (err) {
     if (err instanceof PlatformError) throw err;
-    throw classifyNetworkError(call, err);
+    throw classifyNetworkError(call, err, tracker?.sent);
   }
 }
 

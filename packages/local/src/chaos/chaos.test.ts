@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FaultRegistry } from "../simulators/faults";
+import { explainUnconfirmed } from "./explain";
 import { FAULT_PLAN, faultMix } from "./faults";
 import { evaluate, type FinalPost, percentiles } from "./report";
 
@@ -107,5 +108,48 @@ describe("percentiles", () => {
     const v = Array.from({ length: 100 }, (_, i) => i + 1);
     expect(percentiles(v)).toEqual({ n: 100, p50: 50, p95: 95, p99: 99, max: 100 });
     expect(percentiles([])).toEqual({ n: 0, p50: 0, p95: 0, p99: 0, max: 0 });
+  });
+});
+
+describe("explainUnconfirmed", () => {
+  const p = (id: string, platform: FinalPost["platform"], code = "post.outcome_unknown"): FinalPost => ({
+    id,
+    accountId: `acc-${platform}`,
+    platform,
+    caption: `c-${id}`,
+    status: "unconfirmed",
+    scheduledFor: null,
+    publishedAt: null,
+    attempts: 1,
+    lastError: { code, message: "why" },
+  });
+  it("sets each post against the platform's journal: never sent, sent but nothing created, live", () => {
+    const { posts, groups } = explainUnconfirmed({
+      posts: [p("a", "tiktok"), p("b", "tiktok"), p("c", "facebook", "account.needs_reconnect"), p("d", "tiktok")],
+      accounts: new Map([
+        ["acc-tiktok", { externalAccountId: "open_1", status: "active" }],
+        ["acc-facebook", { externalAccountId: "100", status: "needs_reconnect" }],
+      ]),
+      studio: new Map(),
+      journal: new Map([
+        ["c-b", [{ at: 1, fault: "server_error", answered: 500, created: [] }]],
+        ["c-c", [{ at: 2, fault: "response_lost", answered: "cut", created: ["100_9"] }]],
+        ["c-d", [{ at: 3, fault: "timeout", answered: "no_answer", created: [] }]],
+      ]),
+      copiesByCaption: new Map([["c-c", 1]]),
+    });
+    expect(posts.map((e) => [e.id, e.cause, e.reachedPlatform, e.fault, e.live, e.accountStatus])).toEqual([
+      ["a", "never_sent", false, null, 0, "active"],
+      ["b", "sent_nothing_created", true, "server_error", 0, "active"],
+      ["c", "live", true, "response_lost", 1, "needs_reconnect"],
+      ["d", "sent_nothing_created", true, "timeout", 0, "active"],
+    ]);
+    expect(posts[2]?.why).toContain("reconnect");
+    expect(posts[0]?.why).toContain("publish_id");
+    expect(groups.map((g) => [g.platform, g.cause, g.count, g.live])).toEqual([
+      ["facebook", "live", 1, 1],
+      ["tiktok", "sent_nothing_created", 2, 0],
+      ["tiktok", "never_sent", 1, 0],
+    ]);
   });
 });

@@ -8,6 +8,7 @@ import { freePort } from "../aws/emulators";
 import { connectRequest } from "../simulators/control";
 import { rng } from "../simulators/faults";
 import { type Simulators, startSimulators } from "../simulators/index";
+import { explainUnconfirmed, type JournalEntry, type UnconfirmedExplained, type UnconfirmedGroup } from "./explain";
 import { faultMix } from "./faults";
 import { evaluate, FINAL_STATUSES, type FinalPost, type Outcome, type Platform } from "./report";
 import { RuntimeProcess } from "./runtime-process";
@@ -59,9 +60,19 @@ export interface ChaosReport extends Outcome {
   dataDir: string;
   /** Posts of the dead account that the API refused to schedule once it was marked needs_reconnect. */
   refusedAtScheduling: Array<{ id: string; code: string }>;
+  /**
+   * Every unconfirmed post explained against the platform's ground truth (the simulators'
+   * journal): its account and state, code, whether its final request reached the platform,
+   * the fault that hit it, whether it is live, and why Studio could not tell.
+   */
+  unconfirmedExplained: UnconfirmedExplained[];
+  /** The same, counted per platform, code, cause and account state, with the reason. */
+  unconfirmedGroups: UnconfirmedGroup[];
 }
 
-interface ApiPost extends FinalPost {}
+interface ApiPost extends FinalPost {
+  media?: Array<{ type: string }>;
+}
 
 /**
  * The chaos run (issue 4): the whole local runtime as a child process, the platform simulators
@@ -307,6 +318,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       doomedAccountId: doomed?.id,
       publishDeadlineMs: publishDeadlineMs(),
     });
+    const explained = await explain(api, key, posts, copiesByCaption, sims);
     const queues = await api<{ items: Array<{ queue: string; deadLetters: number }> }>("GET", "/v1/ops/queues");
     const dlq = Object.fromEntries(queues.items.map((q) => [q.queue, q.deadLetters]));
     if (options.kills > 0)
@@ -336,6 +348,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       queues: queues.items,
       dataDir,
       refusedAtScheduling: refused,
+      unconfirmedExplained: explained.posts,
+      unconfirmedGroups: explained.groups,
     };
   } finally {
     await rt.stop().catch(() => undefined);
@@ -380,6 +394,42 @@ async function listPosts(
     cursor = page.nextCursor;
   } while (cursor);
   return out;
+}
+
+/** The unconfirmed posts against the ground truth: Studio's view, the accounts, the simulators' journal. */
+async function explain(
+  api: <T>(m: string, p: string, b?: unknown, t?: string) => Promise<T>,
+  key: string,
+  posts: ApiPost[],
+  copiesByCaption: Map<string, number>,
+  sims: Simulators,
+) {
+  const accounts = new Map<string, { externalAccountId: string; status: string }>();
+  let cursor: string | null = null;
+  do {
+    const q: string = `/v1/accounts?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+    const page: { items: Array<{ id: string; externalAccountId: string; status: string }>; nextCursor: string | null } =
+      await api("GET", q, undefined, key);
+    for (const a of page.items) accounts.set(a.id, a);
+    cursor = page.nextCursor;
+  } while (cursor);
+  const ops = await api<{
+    items: Array<{
+      id: string;
+      finalCallAt: string | null;
+      publishId: string | null;
+      containerId: string | null;
+      nextCheckAt: string | null;
+    }>;
+  }>("GET", "/v1/ops/unconfirmed?limit=1000");
+  const studio = new Map(ops.items.map((u) => [u.id, u]));
+  const journal = new Map<string, JournalEntry[]>();
+  for (const c of sims.control.journal()) {
+    const list = journal.get(c.caption as string) ?? [];
+    list.push(c);
+    journal.set(c.caption as string, list);
+  }
+  return explainUnconfirmed({ posts, accounts, studio, journal, copiesByCaption });
 }
 
 function tally(posts: ApiPost[]): Record<string, number> {

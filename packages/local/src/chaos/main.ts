@@ -66,6 +66,10 @@ export function summary(r: ChaosReport): string {
         .map(([k, v]) => `, ${k} ${v}`)
         .join("") || ""
     }; live among them: ${r.unconfirmed.filter((u) => u.copies > 0).length}`,
+    ...r.unconfirmedGroups.map(
+      (g) =>
+        `    ${g.platform} ${g.code} (${g.cause}, account ${g.accountStatus}): ${g.count}${g.live ? `, ${g.live} live` : ""} — ${g.why}`,
+    ),
     `  publish delay     p50 ${s(r.delayMs.p50)}, p95 ${s(r.delayMs.p95)}, p99 ${s(r.delayMs.p99)}, max ${s(r.delayMs.max)} (n=${r.delayMs.n})`,
     `  faults fired      ${Object.entries(r.faultsFired)
       .map(([k, v]) => `${k} ${v}`)

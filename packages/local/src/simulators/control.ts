@@ -79,6 +79,12 @@ export interface SimulatorControl {
   /** Every call the simulators received, with the fault that fired, if any. */
   calls(filter?: { operation?: string; accountId?: string }): CallRecord[];
   /**
+   * The journal of irreversible calls (IG media_publish, FB create post, TikTok init) in order:
+   * the caption each carried, the fault that hit it, the posts it created and what the client
+   * got back — the ground truth behind a post whose outcome Studio could not tell.
+   */
+  journal(filter?: { caption?: string; accountId?: string }): CallRecord[];
+  /**
    * Posts that exist on the platform without going through publishing (benchmarks, metrics
    * tests): `count` posts of `accountId`, created `ageMs` ago (default 1 h). Returns their ids.
    */
@@ -168,6 +174,14 @@ export function createControl(state: SimState): SimulatorControl {
       return state.calls.filter(
         (c) =>
           (!filter.operation || c.operation === filter.operation) &&
+          (!filter.accountId || c.accountId === filter.accountId),
+      );
+    },
+    journal(filter = {}) {
+      return state.calls.filter(
+        (c) =>
+          c.caption !== undefined &&
+          (filter.caption === undefined || c.caption === filter.caption) &&
           (!filter.accountId || c.accountId === filter.accountId),
       );
     },
@@ -326,6 +340,10 @@ export function controlRoute(control: SimulatorControl, sim: SimRequest): Reply 
       const counts: Record<string, number> = {};
       for (const c of calls) counts[c.operation] = (counts[c.operation] ?? 0) + 1;
       return json(200, { counts, calls: calls.slice(-500) });
+    }
+    case "GET /journal": {
+      const items = control.journal({ caption: q.caption, accountId: q.accountId });
+      return json(200, { items: items.slice(-500), total: items.length });
     }
     case "POST /posts": {
       const p = z

@@ -24,6 +24,7 @@ export async function facebook(state: SimState, sim: SimRequest, selfOrigin: str
       platform: "facebook",
       operation: "facebook.create_post",
       accountId: page,
+      caption: captionOf(sim.body, edge),
       auth,
       perform: () => createPost(state, sim, page, edge, selfOrigin),
     });
@@ -72,9 +73,12 @@ export async function facebook(state: SimState, sim: SimRequest, selfOrigin: str
   return false;
 }
 
+const captionOf = (b: Record<string, unknown>, edge: string) =>
+  (edge === "feed" ? str(b.message) : edge === "photos" ? str(b.caption) : str(b.description)) ?? "";
+
 function createPost(state: SimState, sim: SimRequest, page: string, edge: string, selfOrigin: string): Reply {
   const b = sim.body;
-  const caption = (edge === "feed" ? str(b.message) : edge === "photos" ? str(b.caption) : str(b.description)) ?? "";
+  const caption = captionOf(b, edge);
   if (edge === "feed" && !caption && !str(b.link))
     return graphError(400, { code: 100, message: "(#100) Either message or link is required." });
   const mediaUrl = edge === "photos" ? str(b.url) : edge === "videos" ? str(b.file_url) : undefined;

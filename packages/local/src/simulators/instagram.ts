@@ -107,6 +107,8 @@ export async function instagram(state: SimState, sim: SimRequest, selfOrigin: st
       platform: "instagram",
       operation: "instagram.media_publish",
       accountId: id,
+      // Journaled with the container's caption (an unknown container: an empty one).
+      caption: state.containers.get(String(sim.body.creation_id ?? sim.query.get("creation_id") ?? ""))?.caption ?? "",
       auth: auth(id),
       perform: () => publish(state, sim, id),
     });

@@ -24,6 +24,11 @@ export interface Operation {
   accountId?: string;
   /** The objects the call reads (media, post or video ids), recorded with the call. */
   objects?: string[];
+  /**
+   * Set on the irreversible calls (the caption the request carried): the call is journaled with
+   * the posts it created and what the client got back (`CallRecord.created` / `answered`).
+   */
+  caption?: string;
   /** Token check; an error reply stops the call before it does anything. */
   auth?: () => Reply | undefined;
   /** Does the work; receives a state fault (container_error …) when one fired. */
@@ -223,15 +228,40 @@ export function faultReply(family: Family, platform: SimPlatform | "media", f: F
  */
 export async function run(state: SimState, sim: SimRequest, op: Operation): Promise<void> {
   const fault = state.faults.take(op.operation, op.accountId);
-  state.record(op.operation, op.accountId, fault?.type, op.objects);
+  const rec = state.record(op.operation, op.accountId, fault?.type, op.objects);
+  if (op.caption === undefined) {
+    await perform(state, sim, op, fault);
+    return;
+  }
+  // The journal of an irreversible call: what it created and what the client got back.
+  rec.caption = op.caption;
+  const before = state.postSeq;
+  const answered = await perform(state, sim, op, fault);
+  rec.created = state.posts.filter((p) => p.seq > before && p.caption === op.caption).map((p) => p.id);
+  rec.answered = answered;
+}
+
+/** The call itself; resolves with what the client got (`CallRecord.answered`). */
+async function perform(
+  state: SimState,
+  sim: SimRequest,
+  op: Operation,
+  fault: Fault | undefined,
+): Promise<number | "cut" | "no_answer"> {
+  const sendReply = (reply: Reply) => {
+    send(sim.res, reply);
+    return reply.status;
+  };
   if (fault && !STATE_FAULTS.has(fault.type) && !AFTER_FAULTS.has(fault.type)) {
     if (fault.type === "slow") await sleep(fault.delayMs ?? 2_000);
-    else if (fault.type === "timeout") return hang(sim, fault.delayMs);
-    else if (fault.type === "reset") return cut(sim);
-    else {
+    else if (fault.type === "timeout") return hang(sim, fault.delayMs).then(() => "no_answer" as const);
+    else if (fault.type === "reset") {
+      cut(sim);
+      return "cut";
+    } else {
       // A refusal may come late (`delayMs`): the caller holds its request, and its token, that long.
       if (fault.delayMs) await sleep(fault.delayMs);
-      return send(sim.res, faultReply(op.family, op.platform, fault, op.accountId));
+      return sendReply(faultReply(op.family, op.platform, fault, op.accountId));
     }
   }
   // Graph's hourly call budgets: usage headers on every answer, code 80002 / 4 at 100%.
@@ -240,8 +270,7 @@ export async function run(state: SimState, sim: SimRequest, op: Operation): Prom
   if (usage && usage.regainMinutes > 0) {
     state.limitHit(op.operation);
     const app = usage.app >= 100;
-    return send(
-      sim.res,
+    return sendReply(
       graphError(
         400,
         app
@@ -256,17 +285,17 @@ export async function run(state: SimState, sim: SimRequest, op: Operation): Prom
     );
   }
   const denied = op.auth?.();
-  if (denied) return send(sim.res, { ...denied, headers: { ...usageH, ...denied.headers } });
+  if (denied) return sendReply({ ...denied, headers: { ...usageH, ...denied.headers } });
   const reply = await op.perform(fault && STATE_FAULTS.has(fault.type) ? fault : undefined);
   reply.headers = { ...usageH, ...reply.headers };
   const ok = reply.status >= 200 && reply.status < 300;
   if (fault?.type === "response_lost" && ok) {
-    if (fault.mode === "hang") return hang(sim, fault.delayMs);
-    return cut(sim);
+    if (fault.mode === "hang") return hang(sim, fault.delayMs).then(() => "no_answer" as const);
+    cut(sim);
+    return "cut";
   }
   if (fault?.type === "blocked_but_live" && ok) {
-    return send(
-      sim.res,
+    return sendReply(
       op.family === "graph"
         ? graphError(400, {
             code: 4,
@@ -282,5 +311,5 @@ export async function run(state: SimState, sim: SimRequest, op: Operation): Prom
       ...usageHeaders(op.accountId, fault.usagePercent ?? 95, fault.regainMinutes ?? 0),
     };
   }
-  send(sim.res, reply);
+  return sendReply(reply);
 }

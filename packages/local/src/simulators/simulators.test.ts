@@ -119,6 +119,39 @@ describe("control API", () => {
     expect(calls.counts["facebook.create_post"]).toBe(4);
   });
 
+  it("journals every irreversible call: the caption, the fault, what it created and what the client got", async () => {
+    const feed = (caption: string) =>
+      fetch(`${sims.facebookUrl}/p9/feed`, {
+        method: "POST",
+        headers: { authorization: "Bearer t" },
+        body: new URLSearchParams({ message: caption }),
+      }).then(
+        (r) => r.status,
+        () => "dropped",
+      );
+    sims.control.addFault({ operation: "facebook.create_post", type: "response_lost" });
+    sims.control.addFault({ operation: "facebook.create_post", type: "server_error" });
+    sims.control.addFault({ operation: "facebook.create_post", type: "timeout", delayMs: 50 });
+    expect([await feed("lost"), await feed("refused"), await feed("hung"), await feed("fine")]).toEqual([
+      "dropped",
+      500,
+      "dropped",
+      200,
+    ]);
+    await fetch(`${sims.facebookUrl}/p9/published_posts?access_token=t`); // not an irreversible call
+    const res = await fetch(`${sims.controlUrl}/journal`);
+    const { items } = (await res.json()) as { items: Array<Record<string, unknown>> };
+    expect(items.map((c) => [c.caption, c.fault ?? null, (c.created as string[]).length, c.answered])).toEqual([
+      ["lost", "response_lost", 1, "cut"],
+      ["refused", "server_error", 0, 500],
+      ["hung", "timeout", 0, "no_answer"],
+      ["fine", null, 1, 200],
+    ]);
+    expect(sims.control.journal({ caption: "fine" })[0]?.created).toEqual(
+      sims.control.published({ caption: "fine" })[0]?.ids,
+    );
+  });
+
   it("reset forgets posts, faults and the clock", async () => {
     sims.control.addFault({ operation: "*", type: "server_error", rate: 1 });
     sims.control.advanceClock(1_000_000);

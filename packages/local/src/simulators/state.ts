@@ -108,6 +108,8 @@ export interface SimPost {
   via: string;
   /** Deleted on the platform (control API): insights answer 100/33, TikTok leaves it out. */
   deletedAt?: number;
+  /** Creation order (SimState.postSeq): which posts one call created. */
+  seq: number;
 }
 
 /** Another creator's public account, for competitors (IG business discovery, FB page fields). */
@@ -141,6 +143,18 @@ export interface CallRecord {
   fault?: string;
   /** Media, post or video ids the call read (insights). */
   objects?: string[];
+  /**
+   * The irreversible calls (IG media_publish, FB create post, TikTok init) are journaled with
+   * what they carried and what became of them: the platform's ground truth per post.
+   */
+  caption?: string;
+  /** Ids of the posts this call created on the platform (empty: nothing was created). */
+  created?: string[];
+  /**
+   * What the client got back: an HTTP status, `cut` (the socket was destroyed without an
+   * answer) or `no_answer` (never answered until the client gave up or the cap cut it).
+   */
+  answered?: number | "cut" | "no_answer";
 }
 
 let seq = 0;
@@ -156,6 +170,8 @@ export class SimState {
   tokens = new Map<string, SimToken>();
   containers = new Map<string, SimContainer>();
   posts: SimPost[] = [];
+  /** The last `SimPost.seq` given. */
+  postSeq = 0;
   publishes = new Map<string, SimPublish>();
   calls: CallRecord[] = [];
   /** Per-token request instants for TikTok's per-minute limits. */
@@ -257,13 +273,15 @@ export class SimState {
     return true;
   }
 
-  record(operation: string, accountId: string | undefined, fault?: string, objects?: string[]) {
-    this.calls.push({ operation, accountId, at: this.now(), fault, ...(objects ? { objects } : {}) });
+  record(operation: string, accountId: string | undefined, fault?: string, objects?: string[]): CallRecord {
+    const rec: CallRecord = { operation, accountId, at: this.now(), fault, ...(objects ? { objects } : {}) };
+    this.calls.push(rec);
     if (this.calls.length > 50_000) this.calls.splice(0, 10_000);
+    return rec;
   }
 
-  addPost(p: Omit<SimPost, "visibleAt"> & { visibleAt?: number }): SimPost {
-    const post: SimPost = { visibleAt: p.createdAt, ...p };
+  addPost(p: Omit<SimPost, "visibleAt" | "seq"> & { visibleAt?: number }): SimPost {
+    const post: SimPost = { visibleAt: p.createdAt, ...p, seq: ++this.postSeq };
     this.posts.push(post);
     return post;
   }

@@ -66,6 +66,7 @@ export async function tiktok(state: SimState, sim: SimRequest, selfOrigin: strin
       await run(state, sim, {
         ...common,
         operation: "tiktok.init",
+        caption: String((sim.body as { post_info?: { title?: unknown } }).post_info?.title ?? ""),
         perform: (fault) =>
           init(
             state,

@@ -1,6 +1,7 @@
 import { db } from "../../db/service";
 import type { AccountCredentials, FacebookAdapter, RemotePost } from "../../platform/types";
 import type { PostItem } from "../../post/post";
+import { logger } from "../../util/logger";
 
 /** Clock slack between Studio's `finalCallAt` and the platform's creation time. */
 const MATCH_SLACK_MS = 60_000;
@@ -60,10 +61,19 @@ export async function ownedByOthers(post: Pick<PostItem, "id" | "accountId" | "s
 export async function listingProvesAbsence(listing: RemotePost[], limit: number, post: Matchable): Promise<boolean> {
   const since = sinceOf(post);
   const recent = listing.filter((c) => Date.parse(c.createdAt) >= since);
-  if (listing.length >= limit && recent.length === listing.length) return false; // may be truncated
+  if (listing.length >= limit && recent.length === listing.length) {
+    logger.info("absence not proven: the listing may be cut short", { postId: post.id, listed: listing.length });
+    return false;
+  }
   if (!recent.length) return true;
   const owned = await ownedByOthers(post);
-  return recent.every((c) => owned.has(c.id));
+  const unowned = recent.filter((c) => !owned.has(c.id));
+  if (unowned.length)
+    logger.info("absence not proven: posts on the account since the final call that no Studio post owns", {
+      postId: post.id,
+      unowned: unowned.map((c) => `${c.id} ${c.createdAt}`),
+    });
+  return unowned.length === 0;
 }
 
 export type Evidence =
