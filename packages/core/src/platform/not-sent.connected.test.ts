@@ -109,7 +109,7 @@ describe("the final call's network failures (connected)", () => {
     const a = sims.control.registerAccount({ platform: "tiktok" });
     const c = { externalAccountId: a.accountId, accessToken: a.accessToken };
     const init = (baseUrl: string) =>
-      tiktokAdapter({ baseUrl, timeoutMs: 2_000 }).initVideo(c, {
+      tiktokAdapter({ baseUrl, timeoutMs: 2_000, clientKey: "", clientSecret: "" }).initVideo(c, {
         title: "t",
         videoUrl: `${sims.mediaUrl}/video.mp4`,
         privacyLevel: "SELF_ONLY",
