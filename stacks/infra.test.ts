@@ -27,16 +27,21 @@ const EXPECTED_SCHEDULES = {
   tokenKeeper: "cron(*/15 * * * ? *)", // every 15 minutes: refresh tokens well before they expire
 };
 const FOURTEEN_DAYS = 14 * 24 * 3600;
-/** Literal copy of the llm queue (issue 10): one generation per invocation, room for two model calls. */
+/**
+ * Literal copy of the llm queue (issue 10): one generation per invocation, room for two model
+ * calls; a short visibility renewed by a heartbeat, so a crashed worker's generation resumes
+ * within a minute (not after 30 min); receives to spare for crashes and lease bounces.
+ */
 const EXPECTED_LLM_QUEUE = {
   name: "llm",
   handler: "packages/functions/src/queue/llm.handler",
   timeoutSeconds: 300,
-  visibilityTimeoutSeconds: 1800,
+  visibilityTimeoutSeconds: 60,
+  heartbeat: { everySeconds: 15 },
   batchSize: 1,
   maxBatchingWindowSeconds: 0,
   maxConcurrency: 5,
-  maxReceiveCount: 4,
+  maxReceiveCount: 6,
   dlqRetentionDays: 14,
 };
 
@@ -150,11 +155,18 @@ describe.each(Object.values(queues))("queue $name", (spec) => {
     expect(spec.maxConcurrency).toBeGreaterThanOrEqual(2); // the SQS event source minimum
   });
 
-  it("hides a message at least 6× as long as its consumer may run", () => {
+  it("hides a message at least 6× as long as its consumer may run, or renews it by heartbeat", () => {
     const timeout = consumer().Properties.Timeout as number;
     expect(timeout).toBe(spec.timeoutSeconds);
     expect(queue().Properties.VisibilityTimeout).toBe(spec.visibilityTimeoutSeconds);
-    expect(queue().Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
+    if (spec.heartbeat) {
+      // Three heartbeats per visibility: one late renewal does not let the message reappear.
+      expect(queue().Properties.VisibilityTimeout).toBeGreaterThanOrEqual(3 * spec.heartbeat.everySeconds);
+      // …and a crashed worker's message is back within about a minute.
+      expect(queue().Properties.VisibilityTimeout).toBeLessThanOrEqual(60);
+    } else {
+      expect(queue().Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
+    }
   });
 
   it("runs the handler of jobs.ts", () => {

@@ -108,8 +108,21 @@ export function Queues({ stack, app }: StackContext) {
   };
 }
 
-/** AWS guidance for SQS → Lambda: visibility ≥ 6× the function timeout, or in-flight work is redelivered. */
-function assertVisibility(spec: QueueSpec) {
+/**
+ * AWS guidance for SQS → Lambda: visibility ≥ 6× the function timeout, or in-flight work is
+ * redelivered. A consumer with a heartbeat renews its message's visibility while it runs
+ * instead (config/jobs.ts `heartbeat`): then the visibility must outlast three heartbeats, so
+ * one late or failed renewal does not let the message reappear.
+ */
+export function assertVisibility(spec: QueueSpec) {
+  if (spec.heartbeat) {
+    if (spec.visibilityTimeoutSeconds < 3 * spec.heartbeat.everySeconds) {
+      throw new Error(
+        `queue ${spec.name}: visibility timeout ${spec.visibilityTimeoutSeconds}s < 3 × heartbeat ${spec.heartbeat.everySeconds}s`,
+      );
+    }
+    return;
+  }
   if (spec.visibilityTimeoutSeconds < 6 * spec.timeoutSeconds) {
     throw new Error(
       `queue ${spec.name}: visibility timeout ${spec.visibilityTimeoutSeconds}s < 6 × consumer timeout ${spec.timeoutSeconds}s`,

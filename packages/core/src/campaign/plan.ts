@@ -139,7 +139,7 @@ export const campaignPlanGenerator: Generator = {
     const campaign = await registerPlan(g.workspaceId, campaignId, g.id, Boolean(checkpoint));
     let proposals = checkpoint?.proposals;
     if (!proposals) {
-      proposals = await propose(g, campaign, ctx.deadline);
+      proposals = await propose(g, campaign, ctx.deadline, ctx.signal);
       await ctx.checkpoint({ campaignId, proposals, draftPostIds: [] } satisfies CampaignPlanOutput);
     }
     const draftPostIds: string[] = [];
@@ -182,7 +182,12 @@ async function registerPlan(workspaceId: string, campaignId: string, planId: str
 }
 
 /** Asks the model once (plus its one repair) and keeps the proposals that keep every rule. */
-async function propose(g: GenerationItem, campaign: CampaignItem, deadline: number): Promise<CampaignProposal[]> {
+async function propose(
+  g: GenerationItem,
+  campaign: CampaignItem,
+  deadline: number,
+  signal?: AbortSignal,
+): Promise<CampaignProposal[]> {
   const workspace = await Workspace.get(g.workspaceId);
   const { data: accountItems } = await db()
     .entities.account.query.byWorkspace({ workspaceId: g.workspaceId })
@@ -232,6 +237,7 @@ async function propose(g: GenerationItem, campaign: CampaignItem, deadline: numb
     },
     check: (answer) => answer.posts.map(broken).filter((x): x is string => Boolean(x)),
     deadline,
+    signal,
     resourceId: g.id,
     budgetUsd: workspace.llmMonthlyBudgetUsd,
   });

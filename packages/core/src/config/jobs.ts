@@ -14,8 +14,18 @@ export interface QueueSpec {
   handler: string;
   /** Lambda timeout of the consumer, in seconds. */
   timeoutSeconds: number;
-  /** Queue visibility timeout: at least 6× the consumer timeout (AWS guidance for SQS → Lambda). */
+  /**
+   * Queue visibility timeout: at least 6× the consumer timeout (AWS guidance for SQS → Lambda),
+   * unless the consumer keeps its message hidden with a `heartbeat` (then a few heartbeats).
+   */
   visibilityTimeoutSeconds: number;
+  /**
+   * A consumer whose work may run for minutes (the `llm` queue) keeps its message hidden, and
+   * its lease on the work alive, by renewing both every `everySeconds` while it runs
+   * (ChangeMessageVisibility back to `visibilityTimeoutSeconds`). A worker that dies stops
+   * renewing: its message is visible again, and its lease expired, within `visibilityTimeoutSeconds`.
+   */
+  heartbeat?: { everySeconds: number };
   /** Records per Lambda invocation. */
   batchSize: number;
   /** How long the event source waits to fill a batch, seconds. */
@@ -133,16 +143,28 @@ export const queues: Record<QueueKind, QueueSpec> = {
    * Lambda timeout never cuts a call. An unavailable model backs off through the message's
    * visibility (Retry-After); the last receive marks the generation failed instead of
    * dead-lettering it, so the DLQ holds only what could not even be marked.
+   *
+   * Crash recovery: the visibility is short (60 s) and the running worker renews it, and its
+   * lease on the generation (same length), every 15 s (`heartbeat`, generation/heartbeat.ts).
+   * A worker that dies (crash, Lambda timeout, lost instance) stops renewing, so its message is
+   * back within a minute and the next worker claims the expired lease and resumes from the
+   * checkpoint. A worker that cannot renew its lease in time stops its run (the model call is
+   * aborted) before the lease expires, so one generation never runs twice at once. The 6× rule
+   * does not apply: a running invocation keeps its own message hidden; the event source's
+   * `maxConcurrency` keeps records from waiting throttled while their visibility runs out, and a
+   * record that does come back while the lease is held is put back until the lease ends
+   * (it costs a receive: `maxReceiveCount` leaves room for it).
    */
   llm: {
     name: "llm",
     handler: "packages/functions/src/queue/llm.handler",
     timeoutSeconds: 300,
-    visibilityTimeoutSeconds: 1800,
+    visibilityTimeoutSeconds: 60,
+    heartbeat: { everySeconds: 15 },
     batchSize: 1,
     maxBatchingWindowSeconds: 0,
     maxConcurrency: 5,
-    maxReceiveCount: 4,
+    maxReceiveCount: 6,
     dlqRetentionDays: 14,
   },
   tokens: tokenKeeper.queue,

@@ -25,8 +25,10 @@ export const GenerationEntity = new Entity({
     idempotencyKey: { type: "string" },
     /** SHA-256 of the request: the same Idempotency-Key with another request is a conflict. */
     requestHash: { type: "string", required: true },
-    /** Set while a worker runs it; another delivery of the message waits until it expires. */
+    /** Set while a worker runs it, renewed by its heartbeat; another delivery waits until it expires. */
     leaseUntil: { type: "string" },
+    /** The run holding the lease (random per claim): renewals, checkpoints and the end are conditional on it. */
+    leaseOwner: { type: "string" },
     /** Runs started (claims). */
     attempts: { type: "number", required: true, default: 0 },
     /** When the message was sent to the `llm` queue (unset: not yet, the POST's retry sends it). */

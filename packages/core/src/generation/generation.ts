@@ -141,48 +141,84 @@ export async function waitSettled(g: GenerationItem, seconds: number): Promise<G
   return current;
 }
 
+/** Why a delivery could not claim: the generation is over, or another run holds a live lease. */
+export type ClaimRefusal = { kind: "finished" } | { kind: "leased"; leaseUntil: string };
+
 /**
  * Claims a generation for one run: only while `generating` and not leased by a live worker.
- * Timeline: read (version v) → write lease if still v → a second delivery of the same message
- * reads the lease and gets `undefined` (it leaves; SQS redelivers the first one if its worker
- * dies). Returns the claimed item (attempts + 1).
+ * Timeline: read (version v) → write lease + a new `leaseOwner` if still v → a second delivery
+ * of the same message reads the live lease and is refused with its end (the consumer puts the
+ * message back until then, so it resumes the work if the holder dies). Returns the claimed item
+ * (attempts + 1), or why not.
  */
-export async function claim(id: string, leaseMs: number, now = Date.now()): Promise<GenerationItem | undefined> {
+export async function claim(
+  id: string,
+  leaseMs: number,
+  now = Date.now(),
+): Promise<{ claimed: GenerationItem } | ClaimRefusal> {
   const { data } = await db().entities.generation.get({ id }).go({ consistent: true });
-  if (data?.status !== "generating") return undefined;
-  if (data.leaseUntil && data.leaseUntil > nowIso(now)) return undefined;
+  if (data?.status !== "generating") return { kind: "finished" };
+  if (data.leaseUntil && data.leaseUntil > nowIso(now)) return { kind: "leased", leaseUntil: data.leaseUntil };
   try {
     const { data: claimed } = await db()
       .entities.generation.patch({ id })
       .set({
         leaseUntil: nowIso(now + leaseMs),
+        leaseOwner: newId("run"),
         attempts: data.attempts + 1,
         version: data.version + 1,
         updatedAt: nowIso(now),
       })
       .where((a, op) => `${op.eq(a.version, data.version)} AND ${op.eq(a.status, "generating")}`)
       .go({ response: "all_new" });
-    return claimed as GenerationItem;
+    return { claimed: claimed as GenerationItem };
   } catch (err) {
-    if (isConditionalFailure(err)) return undefined;
+    if (!isConditionalFailure(err)) throw err;
+    // Another delivery claimed it between our read and write: its lease is fresh.
+    return { kind: "leased", leaseUntil: nowIso(now + leaseMs) };
+  }
+}
+
+/**
+ * Extends the lease of the run that holds it (the heartbeat). Conditional on the run's
+ * `leaseOwner` and `generating`: false when the lease is no longer this run's (taken over after
+ * it expired, or the generation ended), and then the run must stop.
+ */
+export async function renewLease(g: GenerationItem, leaseMs: number, now = Date.now()): Promise<boolean> {
+  try {
+    await db()
+      .entities.generation.patch({ id: g.id })
+      .set({ leaseUntil: nowIso(now + leaseMs) })
+      .where((a, op) => `${op.eq(a.leaseOwner, g.leaseOwner ?? "")} AND ${op.eq(a.status, "generating")}`)
+      .go({ response: "none" });
+    return true;
+  } catch (err) {
+    if (isConditionalFailure(err)) return false;
     throw err;
   }
 }
 
 /**
  * Checkpoints what a run produced (e.g. the plan's proposals) before its side effects, so a
- * retry continues from it instead of asking the model again. Conditional on the run's version.
+ * retry continues from it instead of asking the model again. Conditional on the run's version
+ * and on its lease (a run that lost its lease cannot overwrite the one that took over).
  */
 export async function checkpoint(g: GenerationItem, output: unknown, now = Date.now()): Promise<GenerationItem> {
   const { data } = await db()
     .entities.generation.patch({ id: g.id })
     .set({ output, version: g.version + 1, updatedAt: nowIso(now) })
-    .where((a, op) => `${op.eq(a.version, g.version)} AND ${op.eq(a.status, "generating")}`)
+    .where(
+      (a, op) =>
+        `${op.eq(a.version, g.version)} AND ${op.eq(a.status, "generating")} AND ${op.eq(a.leaseOwner, g.leaseOwner ?? "")}`,
+    )
     .go({ response: "all_new" });
   return data as GenerationItem;
 }
 
-/** Ends a generation `ready` or `failed` (conditional: only from `generating`); the lease goes. */
+/**
+ * Ends a generation `ready` or `failed` (conditional: only from `generating`, and only by the
+ * run holding the lease when `g` carries one); the lease goes. Undefined when the condition failed.
+ */
 export async function finish(
   g: GenerationItem,
   status: Exclude<GenerationStatus, "generating">,
@@ -200,8 +236,12 @@ export async function finish(
         updatedAt: nowIso(now),
         finishedAt: nowIso(now),
       })
-      .remove(["leaseUntil"])
-      .where((a, op) => op.eq(a.status, "generating"))
+      .remove(["leaseUntil", "leaseOwner"])
+      .where((a, op) =>
+        g.leaseOwner
+          ? `${op.eq(a.status, "generating")} AND ${op.eq(a.leaseOwner, g.leaseOwner)}`
+          : op.eq(a.status, "generating"),
+      )
       .go({ response: "all_new" });
     return data as GenerationItem;
   } catch (err) {
@@ -214,9 +254,9 @@ export async function finish(
 export async function release(g: GenerationItem, now = Date.now()): Promise<void> {
   await db()
     .entities.generation.patch({ id: g.id })
-    .remove(["leaseUntil"])
+    .remove(["leaseUntil", "leaseOwner"])
     .set({ updatedAt: nowIso(now) })
-    .where((a, op) => op.eq(a.status, "generating"))
+    .where((a, op) => `${op.eq(a.status, "generating")} AND ${op.eq(a.leaseOwner, g.leaseOwner ?? "")}`)
     .go({ response: "none" })
     .catch((err) => logger.warn("could not release a generation lease (it expires)", { id: g.id, err }));
 }

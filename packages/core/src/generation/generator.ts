@@ -4,6 +4,8 @@ import type { GenerationItem } from "./generation";
 export interface RunContext {
   /** Epoch ms every LLM call of this run must end by (the consumer's remaining time). */
   deadline: number;
+  /** Aborted when the run lost its lease (generation/heartbeat.ts): pass it to every LLM call. */
+  signal?: AbortSignal;
   /** Stores output produced so far (before side effects); returns the updated generation. */
   checkpoint(output: unknown): Promise<GenerationItem>;
 }

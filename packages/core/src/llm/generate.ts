@@ -25,6 +25,8 @@ export interface GenerateOptions<I extends Record<string, unknown>, S extends z.
   check?: (data: z.infer<S>) => string[];
   /** Absolute deadline (epoch ms) for every call, e.g. the queue consumer's remaining time. */
   deadline?: number;
+  /** Aborts the call (e.g. the run lost its lease: generation/heartbeat.ts). */
+  signal?: AbortSignal;
 }
 
 export interface CallSummary {
@@ -112,7 +114,7 @@ export async function generateObject<I extends Record<string, unknown>, S extend
         {
           timeout: spec.timeoutMs,
           maxRetries: spec.maxRetries,
-          signal: opts.deadline ? AbortSignal.timeout(Math.max(1, opts.deadline - Date.now())) : undefined,
+          signal: callSignal(opts.deadline, opts.signal),
         },
       );
     } catch (err) {
@@ -236,4 +238,11 @@ function sum(calls: CallSummary[]) {
     }),
     { promptTokens: 0, completionTokens: 0, costUsd: 0 },
   );
+}
+
+/** The call's abort signal: the deadline's timeout and the caller's signal, whichever fires first. */
+function callSignal(deadline: number | undefined, signal: AbortSignal | undefined): AbortSignal | undefined {
+  const timeout = deadline ? AbortSignal.timeout(Math.max(1, deadline - Date.now())) : undefined;
+  if (timeout && signal) return AbortSignal.any([timeout, signal]);
+  return timeout ?? signal;
 }

@@ -176,6 +176,7 @@ export const generator: Generator = {
         resourceId: g.id,
         budgetUsd: workspace.llmMonthlyBudgetUsd,
         deadline: ctx.deadline,
+        signal: ctx.signal,
         check: (data) => problemLines(proposalProblems(data, { ...check, now: Date.now() })),
       });
       output = split(g.id, result.data, proposalProblems(result.data, { ...check, now: Date.now() }));

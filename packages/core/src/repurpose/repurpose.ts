@@ -159,6 +159,7 @@ export const generator: Generator = {
           resourceId: g.id,
           budgetUsd: workspace.llmMonthlyBudgetUsd,
           deadline: ctx.deadline,
+          signal: ctx.signal,
           check: (data) => variantIssues(data, eligible).lines,
         });
         const { byAccount } = variantIssues(result.data, eligible);

@@ -14,25 +14,29 @@ const MARGIN_MS = 15_000;
 
 /**
  * The `llm` queue's consumer (generation/README.md): one core call per record, every LLM call
- * bounded by this invocation's remaining time; a retry outcome becomes the message's visibility
- * (Retry-After / backoff) and a partial-batch failure.
+ * bounded by this invocation's remaining time; the message's visibility is renewed while the
+ * run lasts (the heartbeat, generation/heartbeat.ts); a retry outcome becomes the message's
+ * visibility (Retry-After / backoff) and a partial-batch failure.
  */
 export const handler = sqsConsumer("llm", GenerationMessage, async (message, record, context) => {
   const remaining = context.getRemainingTimeInMillis?.() ?? queues.llm.timeoutSeconds * 1000;
+  const setVisibility = async (seconds: number) => {
+    await sqs().send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: env.queueUrl("llm"),
+        ReceiptHandle: record.receiptHandle,
+        VisibilityTimeout: seconds,
+      }),
+    );
+  };
   const outcome = await runGeneration(message, {
     receiveCount: Number(record.attributes.ApproximateReceiveCount ?? 1),
     maxReceiveCount: queues.llm.maxReceiveCount,
     deadline: Date.now() + Math.max(5_000, remaining - MARGIN_MS),
+    extendMessage: setVisibility,
   });
   if (outcome.kind === "ack") return;
-  await sqs()
-    .send(
-      new ChangeMessageVisibilityCommand({
-        QueueUrl: env.queueUrl("llm"),
-        ReceiptHandle: record.receiptHandle,
-        VisibilityTimeout: outcome.delaySeconds,
-      }),
-    )
-    .catch(() => undefined); // then the queue's own visibility timeout applies
+  // On failure the queue's own visibility timeout applies.
+  await setVisibility(outcome.delaySeconds).catch(() => undefined);
   throw new RetryLaterError(outcome.reason);
 });
