@@ -84,21 +84,24 @@ export function planView(g: GenerationItem): CampaignPlanView {
  * @example
  * const g = await requestPlan(ws, campaignId, idempotencyKey);
  */
-export async function requestPlan(workspaceId: string, campaignId: string, idempotencyKey?: string) {
+export async function requestPlan(
+  workspaceId: string,
+  campaignId: string,
+  idempotencyKey?: string,
+): Promise<Generation.Started> {
   const campaign = await load(workspaceId, campaignId);
   // A spent budget is said at once (429 llm.budget_exceeded), not after a background run.
   await assertBudget(workspaceId, (await Workspace.get(workspaceId)).llmMonthlyBudgetUsd);
   if ((campaign.planIds?.length ?? 0) >= MAX_PLANS && !idempotencyKey) {
     throw new ConflictError("campaign.plan_limit", `A campaign can be planned at most ${MAX_PLANS} times.`);
   }
-  const { generation } = await Generation.start({
+  return Generation.start({
     workspaceId,
     feature: CAMPAIGN_PLAN_FEATURE,
     prefix: "cplan",
     input: { campaignId: campaign.id },
     idempotencyKey,
   });
-  return generation;
 }
 
 /** The plan's n-th draft: the same id on every run of the same plan, so each draft is created once. */

@@ -131,3 +131,11 @@ export const defaultMonthlyBudgetUsd = () => Number(process.env.STUDIO_LLM_DEFAU
 
 /** How long usage ledger entries are kept (DynamoDB TTL), days. */
 export const USAGE_RETENTION_DAYS = 400;
+
+/**
+ * Runs (claims) a background generation gets before a retryable failure (an unavailable model,
+ * a storage error) ends it `failed`. Counted on the generation, not by SQS receives: the `llm`
+ * queue's `maxReceiveCount` (config/jobs.ts) is higher, so a delivery put back while another run
+ * held the lease does not use up a run, and the last receive still ends it instead of the DLQ.
+ */
+export const GENERATION_MAX_RUNS = 4;

@@ -38,10 +38,13 @@ export interface StartInput {
  * @example
  * const { generation } = await Generation.start({ workspaceId, feature: "weeklyPlan", prefix: "plan", input });
  */
-export async function start(
-  opts: StartInput,
-  now = Date.now(),
-): Promise<{ generation: GenerationItem; created: boolean }> {
+/** What `start` answers: the generation, and whether this request created it (false: an idempotent retry). */
+export interface Started {
+  generation: GenerationItem;
+  created: boolean;
+}
+
+export async function start(opts: StartInput, now = Date.now()): Promise<Started> {
   const requestHash = sha256(JSON.stringify(opts.input));
   const id = opts.idempotencyKey
     ? `${opts.prefix}_${sha256(`${opts.workspaceId}\n${opts.feature}\n${opts.idempotencyKey}`).slice(0, 22)}`

@@ -27,7 +27,10 @@ export function leaseTiming(): LeaseTiming {
 
 /** Thrown (as the abort reason) into a run whose lease could not be kept. */
 export class LeaseLostError extends Error {
-  constructor(readonly generationId: string, reason: string) {
+  constructor(
+    readonly generationId: string,
+    reason: string,
+  ) {
     super(`generation ${generationId}: lease lost (${reason}); the run stops so it never runs twice at once`);
     this.name = "LeaseLostError";
   }

@@ -1,3 +1,4 @@
+import { GENERATION_MAX_RUNS } from "../config/llm";
 import { exhausted, queueOutcome } from "../llm/outcome";
 import type { GenerationMessage } from "../queue/messages";
 import { logger } from "../util/logger";
@@ -13,8 +14,9 @@ export type DeliveryOutcome = { kind: "ack" } | { kind: "retry"; delaySeconds: n
  * The `llm` queue's one core call: claim the generation, run its generator under a heartbeat
  * (lease and message renewed while it runs: generation/heartbeat.ts), end it `ready`, or map
  * the failure once: `fail` → `failed` with the code; `retry` → lease released, the message
- * comes back after the delay; the last receive turns a retry into `failed`, so a generation
- * never stays `generating` because its message ran out of receives.
+ * comes back after the delay; the last run (GENERATION_MAX_RUNS) or the last receive turns a
+ * retry into `failed`, so a generation never stays `generating` because its message ran out
+ * of receives.
  *
  * Another delivery of the same message while a live run holds the lease is put back until the
  * lease ends (not acknowledged: if that run dies, this message resumes the work); a finished
@@ -85,7 +87,7 @@ export async function runGeneration(
       await finish(g, "failed", { lastError: { code: outcome.code, message: outcome.message } });
       return { kind: "ack" };
     }
-    if (opts.receiveCount >= opts.maxReceiveCount) {
+    if (g.attempts >= GENERATION_MAX_RUNS || opts.receiveCount >= opts.maxReceiveCount) {
       logger.error("generation failed: retries used up", log);
       await finish(g, "failed", { lastError: exhausted(outcome) });
       return { kind: "ack" };

@@ -89,7 +89,7 @@ export async function request(
   body: PlanRequest,
   idempotencyKey?: string,
   now = Date.now(),
-): Promise<GenerationItem> {
+): Promise<Generation.Started> {
   const workspace = await Workspace.load(workspaceId);
   const week = planWeek(body.weekStart, workspace.timezone, now);
   // A spent budget is said at once (429), not after a background run.
@@ -112,14 +112,13 @@ export async function request(
     postsPerWeek: body.postsPerWeek ?? 5,
     notes: body.notes ?? null,
   };
-  const { generation } = await Generation.start({
+  return Generation.start({
     workspaceId,
     feature: FEATURE,
     prefix: "plan",
     input,
     idempotencyKey,
   });
-  return generation;
 }
 
 /**

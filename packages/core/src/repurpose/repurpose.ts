@@ -73,7 +73,7 @@ export async function request(
   body: RepurposeRequest,
   idempotencyKey?: string,
   now = Date.now(),
-): Promise<GenerationItem> {
+): Promise<Generation.Started> {
   const source = await Post.load(workspaceId, body.sourcePostId);
   const seen = new Set<string>();
   const targets: StoredRequest["targets"] = [];
@@ -107,14 +107,13 @@ export async function request(
   const workspace = await Workspace.load(workspaceId);
   await assertBudget(workspaceId, workspace.llmMonthlyBudgetUsd, now);
   const input: StoredRequest = { sourcePostId: source.id, targets };
-  const { generation } = await Generation.start({
+  return Generation.start({
     workspaceId,
     feature: FEATURE,
     prefix: "rep",
     input,
     idempotencyKey,
   });
-  return generation;
 }
 
 /**

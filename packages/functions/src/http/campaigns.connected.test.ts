@@ -46,9 +46,9 @@ describe("campaigns (connected)", () => {
     expect(res.status, res.text).toBe(201);
     return res.body as { id: string; planIds: string[] };
   };
-  const plan = async (id: string, headers: Record<string, string> = {}) => {
+  const plan = async (id: string, headers: Record<string, string> = {}, status = 202) => {
     const res = await call("POST", `/v1/campaigns/${id}/plan`, { token: key, headers });
-    expect(res.status, res.text).toBe(202);
+    expect(res.status, res.text).toBe(status);
     return res;
   };
   /** What the `llm` queue's consumer does with the plan's message. */
@@ -157,8 +157,8 @@ describe("campaigns (connected)", () => {
       }
       expect((await call("GET", `/v1/campaigns/${c.id}`, { token: key })).body.planIds).toEqual([accepted.body.id]);
 
-      // The same request again (Idempotency-Key): the same plan, no second call.
-      const again = await plan(c.id, { "Idempotency-Key": `plan-${c.id}` });
+      // The same request again (Idempotency-Key): the same plan, settled (200, not 202), no second call.
+      const again = await plan(c.id, { "Idempotency-Key": `plan-${c.id}` }, 200);
       expect(again.body.id).toBe(accepted.body.id);
       expect(again.body.status).toBe("ready");
       // A redelivery of a finished plan's message: acknowledged, nothing more.

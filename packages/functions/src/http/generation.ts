@@ -42,23 +42,57 @@ export function preferWait(c: Context): number {
 }
 
 /**
- * Answers a generating POST: waits as the client prefers (`Prefer: wait=N`, reads only), then
- * 202 with the resource's view and `Location` (and `Preference-Applied` when a wait was asked).
- * The core function that accepted the request started the generation (Generation.start).
+ * Answers a generating POST (RFC 7240 `Prefer: wait`): waits as the client prefers (reads only),
+ * then answers with what the resource is at that moment:
+ * - still `generating` → **202** with the resource and `Location` (read it there until it is
+ *   `ready` or `failed`);
+ * - settled within the wait (`ready` or `failed`), created by this request → **201** with the
+ *   final resource and `Location`;
+ * - settled, and this request was an idempotent retry (same `Idempotency-Key`) of an existing
+ *   one → **200** with the resource and `Location`.
+ * `Preference-Applied: wait=N` when a wait was asked. The core function that accepted the
+ * request started the generation (Generation.start).
  *
  * @example
- * const g = await Plan.request(workspaceId, body, idempotencyKey(c));
- * return respondGenerating(c, g, Plan.toView, `/v1/plans/${g.id}`);
+ * const started = await Plan.request(workspaceId, body, idempotencyKey(c));
+ * return respondGenerating(c, started, Plan.toView, `/v1/plans/${started.generation.id}`);
  */
 export async function respondGenerating<V>(
   c: Context,
-  generation: Generation.GenerationItem,
+  started: Generation.Started,
   toView: (g: Generation.GenerationItem) => V,
   location: string,
 ) {
   const wait = preferWait(c);
+  const { generation, created } = started;
   const settled = wait > 0 ? await Generation.waitSettled(generation, wait) : generation;
   const headers: Record<string, string> = { Location: location };
   if (wait > 0) headers["Preference-Applied"] = `wait=${wait}`;
-  return c.json(toView(settled) as never, 202, headers);
+  const status = settled.status === "generating" ? 202 : created ? 201 : 200;
+  return c.json(toView(settled) as never, status, headers);
+}
+
+/** The responses of a generating POST, for its route's OpenAPI document. */
+export function generatingResponses<S extends z.ZodTypeAny>(schema: S, what: string) {
+  const content = { "application/json": { schema } };
+  const headers = {
+    Location: { description: `Where to read the ${what}.`, schema: { type: "string" as const } },
+  };
+  return {
+    200: {
+      description: `An idempotent retry (same Idempotency-Key): the existing ${what}, already \`ready\` or \`failed\`.`,
+      content,
+      headers,
+    },
+    201: {
+      description: `Created and settled within \`Prefer: wait\`: the ${what}, \`ready\` or \`failed\` (\`lastError\`).`,
+      content,
+      headers,
+    },
+    202: {
+      description: `Accepted: the ${what}, \`generating\`; read it at Location until it is \`ready\` or \`failed\`.`,
+      content,
+      headers,
+    },
+  };
 }

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { GENERATION_MAX_RUNS } from "@studio/core/config/llm";
 import { setDynamo } from "@studio/core/db/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LlmStudio, startLlmStudio } from "../testing/llm";
@@ -107,14 +108,16 @@ describe("weekly planner: faults and failure cases (connected)", () => {
     expect(p.usage?.promptTokens).toBeGreaterThan(500);
   });
 
-  it("with a brand profile, Prefer: wait returns the ready plan; captions speak for the brand", async () => {
+  it("with a brand profile, Prefer: wait returns the ready plan as 201 + Location; captions speak for the brand", async () => {
     const ws = await setup({ name: "Bean There", tone: "playful", topics: ["cold brew", "latte art"] });
     const res = await s.http<PlanBody>("POST", "/v1/plans", {
       key: ws.key,
       body: { platforms: ["instagram"], postsPerWeek: 3 },
       headers: { prefer: "wait=15" },
     });
-    expect(res.status).toBe(202);
+    // Finished within the wait: the final resource, created (not "accepted").
+    expect(res.status).toBe(201);
+    expect(res.headers.get("location")).toBe(`/v1/plans/${res.body.id}`);
     expect(res.headers.get("preference-applied")).toBe("wait=15");
     expect(res.body.status).toBe("ready");
     await assertWhole(ws.key, res.body);
@@ -123,13 +126,37 @@ describe("weekly planner: faults and failure cases (connected)", () => {
     expect(res.body.proposals.map((x) => x.caption).join(" ")).toMatch(/Bean There|cold brew|latte art/i);
   });
 
+  it("Prefer: wait shorter than the work: 202 generating + Location after about the wait, then ready", async () => {
+    const ws = await setup();
+    s.model.control.addFault({ operation: "llm.weekly_plan", type: "slow", delayMs: 3_000, times: 1 });
+    const timeout = process.env.STUDIO_LLM_TIMEOUT_MS;
+    process.env.STUDIO_LLM_TIMEOUT_MS = "10000";
+    try {
+      const started = Date.now();
+      const res = await s.http<PlanBody>("POST", "/v1/plans", {
+        key: ws.key,
+        body: { postsPerWeek: 2 },
+        headers: { prefer: "wait=1" },
+      });
+      expect(res.status).toBe(202);
+      expect(res.body.status).toBe("generating");
+      expect(res.headers.get("location")).toBe(`/v1/plans/${res.body.id}`);
+      expect(res.headers.get("preference-applied")).toBe("wait=1");
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+      await assertWhole(ws.key, await s.settle<PlanBody>(ws.key, `/v1/plans/${res.body.id}`));
+    } finally {
+      process.env.STUDIO_LLM_TIMEOUT_MS = timeout;
+    }
+  });
+
   it("Idempotency-Key: the same plan, one LLM call; another body under the same key is 409", async () => {
     const ws = await setup();
     const before = planCalls();
     const headers = { "idempotency-key": "plan-key-1" };
     const first = await plan(ws.key, { postsPerWeek: 2 }, headers);
     const again = await s.http<PlanBody>("POST", "/v1/plans", { key: ws.key, body: { postsPerWeek: 2 }, headers });
-    expect(again.status).toBe(202);
+    // The existing plan, settled: 200 (neither created by this request nor still accepted).
+    expect(again.status).toBe(200);
     expect(again.body.id).toBe(first.res.body.id);
     expect(again.body.status).toBe("ready");
     expect(planCalls() - before).toBe(1);
@@ -204,7 +231,7 @@ describe("weekly planner: faults and failure cases (connected)", () => {
       expect(done.status).toBe("failed");
       expect(done.lastError?.code).toBe("llm.unavailable");
       expect(await draftsOf(ws.key, done.id)).toEqual([]);
-      expect((await ledger(ws.key)).totals.calls).toBe(4); // one per receive (maxReceiveCount)
+      expect((await ledger(ws.key)).totals.calls).toBe(GENERATION_MAX_RUNS); // one per run
     } finally {
       s.model.control.clearFaults();
     }

@@ -1,5 +1,5 @@
-import { armGenerationCrash, disarmGenerationCrashes } from "@studio/core/generation/crash";
 import { db } from "@studio/core/db/service";
+import { armGenerationCrash, disarmGenerationCrashes } from "@studio/core/generation/crash";
 import { sendMessage } from "@studio/core/queue/sqs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type LlmStudio, startLlmStudio } from "../testing/llm";
@@ -46,7 +46,10 @@ describe("llm worker crash recovery and exclusive runs (connected)", () => {
   const planCalls = () => s.model.control.calls({ operation: "llm.weekly_plan" }).length;
   const generation = async (id: string) => (await db().entities.generation.get({ id }).go({ consistent: true })).data;
   const post = async () => {
-    const res = await s.http<PlanBody>("POST", "/v1/plans", { key, body: { postsPerWeek: 2, platforms: ["facebook"] } });
+    const res = await s.http<PlanBody>("POST", "/v1/plans", {
+      key,
+      body: { postsPerWeek: 2, platforms: ["facebook"] },
+    });
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     return res.body.id;
   };

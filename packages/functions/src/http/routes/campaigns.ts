@@ -5,7 +5,7 @@ import * as Generation from "@studio/core/generation/generation";
 import { PLATFORMS } from "@studio/core/platforms";
 import { calendarDate } from "@studio/core/validation/index";
 import { requireKey, WRITERS } from "../auth";
-import { GenerationHeaders, idempotencyKey, respondGenerating } from "../generation";
+import { GenerationHeaders, generatingResponses, idempotencyKey, respondGenerating } from "../generation";
 import { router } from "../router";
 import { body, Cursor, errors, IdParam, json, Limit, page } from "../schemas";
 
@@ -169,18 +169,19 @@ export const campaigns = router()
       tags: ["campaigns"],
       summary: "Plan draft posts across the campaign (in the background)",
       description:
-        "202 with the plan in status generating (and Location); when ready, every proposal is a draft linked by " +
+        "202 with the plan in status generating (and Location), or 201 with the settled plan when it finished within " +
+        "Prefer: wait (200 for an idempotent retry of a settled one); when ready, every proposal is a draft linked by " +
         "campaignId, created once. Prefer: wait=N holds the answer up to N (≤ 20) seconds; a retry with the same " +
         "Idempotency-Key returns the same plan and never calls the LLM again.",
       security,
       middleware: writers,
       request: { params: IdParam, headers: GenerationHeaders },
-      responses: { 202: json(CampaignPlanSchema, "Accepted."), ...errors },
+      responses: { ...generatingResponses(CampaignPlanSchema, "campaign plan"), ...errors },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const g = await requestPlan(c.get("principal").workspaceId, id, idempotencyKey(c));
-      return respondGenerating(c, g, planView, `/v1/campaigns/${id}/plans/${g.id}`);
+      const started = await requestPlan(c.get("principal").workspaceId, id, idempotencyKey(c));
+      return respondGenerating(c, started, planView, `/v1/campaigns/${id}/plans/${started.generation.id}`);
     },
   )
   .openapi(

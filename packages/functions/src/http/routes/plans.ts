@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import * as Plan from "@studio/core/plan/plan";
 import { PLATFORMS } from "@studio/core/platforms";
 import { requireKey, WRITERS } from "../auth";
-import { GenerationHeaders, idempotencyKey, respondGenerating } from "../generation";
+import { GenerationHeaders, generatingResponses, idempotencyKey, respondGenerating } from "../generation";
 import { router } from "../router";
 import { body, CalendarDate, Cursor, errors, IdParam, json, LastError, Limit, llmErrors, page } from "../schemas";
 
@@ -71,14 +71,14 @@ export const plans = router()
       middleware: requireKey(...WRITERS),
       request: { headers: GenerationHeaders, body: body(CreatePlan) },
       responses: {
-        202: json(PlanSchema, "Accepted: the plan, `generating` unless it settled within Prefer: wait."),
+        ...generatingResponses(PlanSchema, "plan"),
         ...errors,
         ...llmErrors,
       },
     }),
     async (c) => {
-      const g = await Plan.request(c.get("principal").workspaceId, c.req.valid("json"), idempotencyKey(c));
-      return respondGenerating(c, g, Plan.toView, `/v1/plans/${g.id}`);
+      const started = await Plan.request(c.get("principal").workspaceId, c.req.valid("json"), idempotencyKey(c));
+      return respondGenerating(c, started, Plan.toView, `/v1/plans/${started.generation.id}`);
     },
   )
   .openapi(

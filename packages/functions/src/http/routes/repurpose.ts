@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { PLATFORMS } from "@studio/core/platforms";
 import * as Repurpose from "@studio/core/repurpose/repurpose";
 import { requireKey, WRITERS } from "../auth";
-import { GenerationHeaders, idempotencyKey, respondGenerating } from "../generation";
+import { GenerationHeaders, generatingResponses, idempotencyKey, respondGenerating } from "../generation";
 import { router } from "../router";
 import { body, errors, IdParam, json, LastError, llmErrors } from "../schemas";
 
@@ -76,14 +76,14 @@ export const repurpose = router()
       middleware: requireKey(...WRITERS),
       request: { headers: GenerationHeaders, body: body(CreateRepurpose) },
       responses: {
-        202: json(RepurposeSchema, "Accepted: `generating` unless it settled within Prefer: wait."),
+        ...generatingResponses(RepurposeSchema, "repurposing"),
         ...errors,
         ...llmErrors,
       },
     }),
     async (c) => {
-      const g = await Repurpose.request(c.get("principal").workspaceId, c.req.valid("json"), idempotencyKey(c));
-      return respondGenerating(c, g, Repurpose.toView, `/v1/repurpose/${g.id}`);
+      const started = await Repurpose.request(c.get("principal").workspaceId, c.req.valid("json"), idempotencyKey(c));
+      return respondGenerating(c, started, Repurpose.toView, `/v1/repurpose/${started.generation.id}`);
     },
   )
   .openapi(
