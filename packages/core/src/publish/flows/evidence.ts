@@ -33,7 +33,8 @@ export async function findOurs<T extends { id: string; caption: string; createdA
  * `externalPostId` (IG media id, FB `post_id`/video id, TikTok publish_id) and their
  * `platformPostId` (IG media id, FB page-post id, TikTok video id). A listing's id is compared
  * with this set, so a TikTok video id meets the other posts' video ids, a Facebook page-post id
- * their page-post ids, a Facebook video id their video ids (gsi2: byAccount).
+ * their page-post ids, a Facebook video id their video ids (gsi2: byAccount). A Facebook video
+ * published before `platformPostId` existed owns its page post too, derived from its video id.
  */
 export async function ownedByOthers(post: Pick<PostItem, "id" | "accountId" | "scheduledFor" | "createdAt">) {
   const at = Date.parse(post.scheduledFor ?? post.createdAt);
@@ -45,12 +46,27 @@ export async function ownedByOthers(post: Pick<PostItem, "id" | "accountId" | "s
     )
     .go({ pages: "all" });
   const owned = new Set<string>();
+  let page: string | undefined;
   for (const p of data) {
     if (p.id === post.id) continue;
     if (p.externalPostId) owned.add(p.externalPostId);
     if (p.platformPostId) owned.add(p.platformPostId);
+    else if (p.externalPostId && isOldFacebookVideo(p)) {
+      // Published before `platformPostId` existed: its `externalPostId` is the video id, and the
+      // page lists the video as the page post `{page-id}_{video-id}` (platform/facebook.ts).
+      page ??= await pageIdOf(post.accountId);
+      if (page) owned.add(`${page}_${p.externalPostId}`);
+    }
   }
   return owned;
+}
+
+const isOldFacebookVideo = (p: PostItem) =>
+  p.platform === "facebook" && p.media[0]?.type === "video" && !p.externalPostId?.includes("_");
+
+async function pageIdOf(accountId: string): Promise<string | undefined> {
+  const { data } = await db().entities.account.get({ id: accountId }).go();
+  return data?.externalAccountId;
 }
 
 /**
