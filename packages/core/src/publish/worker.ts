@@ -12,6 +12,7 @@ import { PlatformError } from "../platform/errors";
 import type { PostItem } from "../post/post";
 import type { PublishMessage } from "../queue/messages";
 import { sendMessage } from "../queue/sqs";
+import { isAbortError, withAbortSignal } from "../util/abort-scope";
 import { logger, redactString } from "../util/logger";
 import { backoffMs } from "./backoff";
 import { openBreaker } from "./breaker";
@@ -64,6 +65,30 @@ export async function handlePublishMessage(
   const o = typeof opts === "function" ? { now: opts } : opts;
   const now = o.now ?? Date.now;
   const r: Run = { now, budget: o.budget ?? Budget.standard(now) };
+  try {
+    // Every DynamoDB and SQS request of this record ends with its budget (aws/clients.ts).
+    return await withAbortSignal(r.budget.signal, () => handle(msg, r));
+  } catch (err) {
+    if (!outOfBudget(err, r)) throw err;
+    // The table or the queue did not answer within the budget. Every write is conditional, so
+    // whether the aborted one took effect or not, the post is in a stated status: `scheduled`,
+    // or `publishing` under this attempt's lease (resumed by its `continue` message, or by the
+    // sweep once the lease runs out). Nothing irreversible is started without its full
+    // timeout left (budget.fitsFinalCall), so none was cut short. Hand the record back.
+    logger.warn("handed back: the table or the queue did not answer within the budget", {
+      postId: msg.postId,
+      error: redactString(err instanceof Error ? err.message : String(err)),
+    });
+    return { kind: "retry", delaySeconds: 1, note: "handed back: the table or the queue did not answer in time" };
+  }
+}
+
+/** An AWS request (not a platform call: those classify their own timeouts) cut by the budget's end. */
+const outOfBudget = (err: unknown, r: Run) =>
+  !(err instanceof PlatformError) && isAbortError(err) && r.budget.exhausted();
+
+async function handle(msg: PublishMessage, r: Run): Promise<PublishOutcome> {
+  const { now } = r;
   const post = await getPost(msg.postId);
   if (!post) return ack("post not found");
   const log = { postId: post.id, status: post.status, kind: msg.kind };
@@ -283,6 +308,7 @@ async function handleError(
 ): Promise<PublishOutcome> {
   const { now } = r;
   if (err instanceof InjectedCrash) throw err; // a dead worker does nothing more
+  if (outOfBudget(err, r)) throw err; // nothing more can be written in this invocation: handed back
   if (err instanceof LostAttemptError) return ack("attempt taken over by another worker");
   if (err instanceof OutOfTimeError) {
     // Nothing irreversible was started: hand the post back to the queue at once.

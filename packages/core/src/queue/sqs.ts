@@ -1,4 +1,5 @@
 import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { awsClientConfig, honourAbortScope } from "../aws/clients";
 import { env } from "../config/env";
 import type { QueueKind } from "../config/jobs";
 
@@ -8,10 +9,11 @@ let client: SQSClient | undefined;
  * The SQS client. Built without an endpoint so `AWS_ENDPOINT_URL_SQS` points it at fauxqs
  * locally; `useQueueUrlAsEndpoint: false` keeps it there (fauxqs's queue URLs name the host
  * `sqs.<region>.localhost`, which does not resolve). In AWS the resolved endpoint is the
- * regional one, the same host as the queue URLs.
+ * regional one, the same host as the queue URLs. Connection and request timeouts, and the abort
+ * signal of the record being worked on, bound every request (aws/clients.ts).
  */
 export function sqs(): SQSClient {
-  client ??= new SQSClient({ maxAttempts: 4, useQueueUrlAsEndpoint: false });
+  client ??= honourAbortScope(new SQSClient({ ...awsClientConfig(), useQueueUrlAsEndpoint: false }));
   return client;
 }
 

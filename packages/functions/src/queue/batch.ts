@@ -1,9 +1,13 @@
 import "../secrets";
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { recordMessageFailure } from "@studio/core/queue/failures";
+import { withAbortSignal } from "@studio/core/util/abort-scope";
 import { logger } from "@studio/core/util/logger";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import type { z } from "zod";
+
+/** The longest a consumer spends recording why a record failed. */
+const RECORD_FAILURE_MAX_MS = 1_000;
 
 /**
  * A queue consumer in the shape every Studio queue uses: Powertools batch processing with
@@ -35,8 +39,12 @@ export function sqsConsumer<S extends z.ZodTypeAny>(
     try {
       await handle(parsed.data, record, context);
     } catch (err) {
-      // Kept by message id for operators peeking at the DLQ (first and last reason).
-      await recordMessageFailure(queue, record.messageId, err instanceof Error ? err.message : String(err));
+      // Kept by message id for operators peeking at the DLQ (first and last reason); best effort,
+      // within what is left of the invocation (the table may be what failed).
+      const left = context?.getRemainingTimeInMillis?.() ?? RECORD_FAILURE_MAX_MS;
+      await withAbortSignal(AbortSignal.timeout(Math.max(1, Math.min(RECORD_FAILURE_MAX_MS, left - 250))), () =>
+        recordMessageFailure(queue, record.messageId, err instanceof Error ? err.message : String(err)),
+      );
       throw err;
     }
   };

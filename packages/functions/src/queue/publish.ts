@@ -48,15 +48,16 @@ async function within<T>(work: Promise<T>, deadline: number): Promise<T> {
 export const handler = sqsConsumer("publish", PublishMessage, async (message, record, context) => {
   let delaySeconds: number;
   let note: string;
+  // Every record of the batch runs at once, each within what is left of the invocation.
+  const remaining = context?.getRemainingTimeInMillis?.();
+  const budget = remaining === undefined ? Budget.standard() : Budget.until(Date.now() + remaining);
   try {
-    // Every record of the batch runs at once, each within what is left of the invocation.
-    const remaining = context?.getRemainingTimeInMillis?.();
-    const budget = remaining === undefined ? Budget.standard() : Budget.until(Date.now() + remaining);
-    // Half the margin is kept for reporting: a record still running then is returned alone, so
-    // one stuck record (a hanging host, a saturated table) never times out the others.
+    // The margin after the budget: three quarters for the record's own bookkeeping (its AWS
+    // requests are aborted then: Budget.signal); a record still running an eighth later — stuck
+    // on something no budget reaches — is returned alone, so it never times out the others.
     const outcome = await within(
       handlePublishMessage(message, { budget }),
-      budget.deadline + publishTiming().invocation.marginMs / 2,
+      budget.deadline + (publishTiming().invocation.marginMs * 7) / 8,
     );
     if (outcome.kind === "ack") return;
     ({ delaySeconds, note } = outcome);
@@ -73,6 +74,12 @@ export const handler = sqsConsumer("publish", PublishMessage, async (message, re
         ReceiptHandle: record.receiptHandle,
         VisibilityTimeout: delaySeconds,
       }),
+      // Within the margin the budget kept for reporting, never past the invocation.
+      {
+        abortSignal: AbortSignal.timeout(
+          Math.max(1, budget.deadline + publishTiming().invocation.marginMs - Date.now() - 50),
+        ),
+      },
     )
     .catch(() => undefined); // then the queue's own visibility timeout applies
   throw new RetryLaterError(note);

@@ -1,0 +1,185 @@
+import { randomUUID } from "node:crypto";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import { env } from "@studio/core/config/env";
+import { createDynamo, setDynamo } from "@studio/core/db/client";
+import { db } from "@studio/core/db/service";
+import { messageFailures } from "@studio/core/queue/failures";
+import { sendMessage } from "@studio/core/queue/sqs";
+import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { invokeHandler, type LambdaHandler, lambdaContext, loadHandler } from "../runtime/handler-module";
+import { sqsEvent } from "../runtime/sqs-event";
+import { type StallProxy, stallProxy } from "../testing/stall-proxy";
+import { startTestStudio, TEST_TIMING, type TestStudio } from "../testing/studio";
+
+/**
+ * A record's time budget reaches DynamoDB and SQS (issue 7, part 2): the publish queue's real
+ * handler, given SQS-shaped batches and a Lambda-like context, against a DynamoDB endpoint
+ * whose connection hangs (a TCP proxy in front of DynamoDB Local that holds one request). The
+ * invocation returns within its timeout (`invokeHandler` fails it otherwise), the stuck record
+ * alone is handed back, the post stays in a stated status and is published once later.
+ */
+const FUNCTION_TIMEOUT_S = 8;
+
+describe("a record's budget bounds its DynamoDB calls (connected)", () => {
+  let s: TestStudio;
+  let key: string;
+  let proxy: StallProxy;
+  let publish: LambdaHandler;
+  let n = 0;
+
+  beforeAll(async () => {
+    // An 8 s function: 1 s margin, the final call needs 3 s left (production: 30 s, 2 s, 12 s).
+    process.env.STUDIO_PUBLISH_TIMING = JSON.stringify({
+      ...TEST_TIMING,
+      invocation: {
+        marginMs: 1_000,
+        callTimeoutMs: 2_000,
+        mediaProbeMs: 2_000,
+        lockWaitMs: 1_000,
+        finalCallReserveMs: 3_000,
+      },
+    });
+    // Leases outlast the function, as in production (2 min over 30 s): the sweep leaves a
+    // running record's post alone.
+    process.env.STUDIO_LEASE_MS = "10000";
+    s = await startTestStudio();
+    ({ key } = await s.workspace());
+    proxy = await stallProxy(s.runtime.dynamoEndpoint);
+    publish = await loadHandler("packages/functions/src/queue/publish.handler");
+  });
+  afterEach(() => {
+    proxy.release();
+    setDynamo(undefined);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await s?.stop();
+  });
+
+  const stored = async (id: string) => (await db().entities.post.get({ id }).go({ consistent: true })).data;
+
+  /** Facebook text posts on their own accounts, due now, that no queue message points at yet. */
+  async function duePosts(count: number, what: string) {
+    return Promise.all(
+      Array.from({ length: count }, async () => {
+        const acct = await s.connect(key, "facebook");
+        const caption = `${what} #${++n}`;
+        // Scheduled far ahead (no message sent, not in the dispatcher's window), then made due:
+        // only the batch below carries it.
+        const post = await s.schedule(key, acct.id, { caption, media: [], inMs: 600_000 });
+        await db()
+          .entities.post.patch({ id: post.id })
+          .set({ scheduledFor: new Date(Date.now() - 1_000).toISOString() })
+          .go();
+        const body = { kind: "publish", postId: post.id, version: post.version as number };
+        return { id: post.id, caption, page: acct.externalAccountId, body };
+      }),
+    );
+  }
+
+  function batch(bodies: unknown[]): SQSEvent {
+    const queue = s.runtime.queues.publish as { arn: string };
+    return sqsEvent(
+      bodies.map((b, i) => ({
+        MessageId: randomUUID(),
+        ReceiptHandle: `receipt-${i}-${randomUUID()}`,
+        Body: JSON.stringify(b),
+        Attributes: { ApproximateReceiveCount: "1" },
+      })),
+      queue.arn,
+    );
+  }
+
+  const invoke = (event: SQSEvent) =>
+    invokeHandler<SQSBatchResponse>(
+      publish,
+      event,
+      lambdaContext("studio-publish", FUNCTION_TIMEOUT_S, randomUUID()),
+      FUNCTION_TIMEOUT_S,
+    );
+
+  it("a hung DynamoDB answer in a batch: cut at the record's budget, the record handed back alone, published once later", async () => {
+    const posts = await duePosts(3, "hung table");
+    const [stuck] = posts as [(typeof posts)[number]];
+    // The claim of the first post reaches the table; its answer never comes back.
+    proxy.stall({ marker: stuck.id, skip: 1 });
+    // Only the budget can end that request (the client's own timeout is far away).
+    process.env.STUDIO_AWS_REQUEST_TIMEOUT_MS = "120000";
+    setDynamo(createDynamo({ endpoint: proxy.url }));
+    delete process.env.STUDIO_AWS_REQUEST_TIMEOUT_MS;
+
+    const event = batch(posts.map((p) => p.body));
+    const result = await invoke(event); // throws FunctionTimeoutError past the function's timeout
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: event.Records[0]?.messageId }]);
+    expect(proxy.stalled).toBe(1);
+    await expect.poll(() => proxy.abandoned).toBe(1); // the budget's abort closed the hung connection
+    proxy.release();
+    setDynamo(undefined);
+
+    const reason = (await messageFailures([event.Records[0]?.messageId as string])).values().next().value;
+    expect(reason?.lastReason).toMatch(/did not answer in time/);
+    for (const p of posts.slice(1)) {
+      expect((await stored(p.id))?.status).toBe("published");
+      expect(s.copies(p.caption)).toBe(1);
+    }
+    // A stated status: the claim took effect (its answer was lost), nothing irreversible started.
+    const item = await stored(stuck.id);
+    expect(item).toMatchObject({ status: "publishing", attempts: 1 });
+    expect(item?.finalCallAt).toBeUndefined();
+    expect(s.sims.control.calls({ operation: "facebook.create_post", accountId: stuck.page })).toHaveLength(0);
+
+    // SQS brings the message back (here: sent again); the post is published once.
+    await sendMessage("publish", stuck.body);
+    const done = await s.waitFinal(key, stuck.id, 30_000);
+    expect(done.status).toBe("published");
+    expect(s.copies(stuck.caption)).toBe(1);
+  });
+
+  it("a record stuck where no budget reaches is returned alone at the end of its budget: the others are not redelivered", async () => {
+    const posts = await duePosts(3, "stuck record");
+    const [stuck] = posts as [(typeof posts)[number]];
+    // A client with neither timeouts nor the budget's signal: the first read of the post hangs.
+    proxy.stall({ marker: stuck.id, mode: "request" });
+    setDynamo(
+      DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: proxy.url, maxAttempts: 1 }), {
+        marshallOptions: { removeUndefinedValues: true },
+      }),
+    );
+
+    const event = batch(posts.map((p) => p.body));
+    const result = await invoke(event);
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: event.Records[0]?.messageId }]);
+    expect(proxy.stalled).toBe(1);
+    proxy.release();
+    setDynamo(undefined);
+
+    const reason = (await messageFailures([event.Records[0]?.messageId as string])).values().next().value;
+    expect(reason?.lastReason).toBe("record overran its time budget");
+    for (const p of posts.slice(1)) {
+      expect((await stored(p.id))?.status).toBe("published");
+      expect(s.copies(p.caption)).toBe(1);
+    }
+    expect((await stored(stuck.id))?.status).toBe("scheduled"); // the read never arrived: nothing changed
+
+    await sendMessage("publish", stuck.body);
+    expect((await s.waitFinal(key, stuck.id, 30_000)).status).toBe("published");
+    expect(s.copies(stuck.caption)).toBe(1);
+  });
+
+  it("outside any budget, a hung connection ends at the client's request timeout (and is retried, then fails)", async () => {
+    process.env.STUDIO_AWS_REQUEST_TIMEOUT_MS = "300";
+    process.env.STUDIO_AWS_MAX_ATTEMPTS = "2";
+    const client = createDynamo({ endpoint: proxy.url });
+    delete process.env.STUDIO_AWS_REQUEST_TIMEOUT_MS;
+    delete process.env.STUDIO_AWS_MAX_ATTEMPTS;
+    const marker = `hung-${randomUUID()}`;
+    proxy.stall({ marker });
+    await expect(
+      client.send(new GetCommand({ TableName: env.tableName(), Key: { pk: marker, sk: marker } })),
+    ).rejects.toMatchObject({ name: "TimeoutError" });
+    expect(proxy.stalled).toBe(2); // each attempt hung
+    await expect.poll(() => proxy.abandoned).toBe(2); // and the client closed both
+  });
+});
