@@ -99,7 +99,7 @@ describe("table", () => {
     expect(db.DeletionPolicy).toBe("Retain");
 
     const gsis = p.GlobalSecondaryIndexes as Array<Record<string, Json>>;
-    expect(gsis.map((g) => g.IndexName).sort()).toEqual(["due", "gsi1", "gsi2", "lease"]);
+    expect(gsis.map((g) => g.IndexName).sort()).toEqual(["due", "gsi1", "gsi2", "lease", "published"]);
     for (const [name, index] of Object.entries(table.indexes)) {
       const gsi = gsis.find((g) => g.IndexName === name)!;
       expect(gsi.KeySchema).toEqual([

@@ -32,8 +32,9 @@ import { dayIn, writeRollup } from "./rollup";
 /**
  * The metrics refresh of one account for one run (one message of the fan-out, metrics/fanout.ts):
  *
- * 1. the account's posts published in the last 30 days: one Query of the account's calendar
- *    index (gsi2), never a Scan; only live posts with a `platformPostId` not removed on the platform;
+ * 1. the account's posts published in the last 30 days: one Query of the sparse `published`
+ *    index (account, `publishedAt`), never a Scan; only live posts with a `platformPostId` not
+ *    removed on the platform;
  * 2. in batches of 10: the posts that already have this run's snapshot are skipped (one
  *    BatchGet: a redelivery after a crash neither calls the platform nor writes again); the rest
  *    are fetched (Instagram media insights, Facebook post insights + counts, one TikTok video
@@ -77,7 +78,7 @@ const add = (c: Counts, k: string, n = 1) => {
 };
 
 /** Sort key of a post in the refresh order: the progress cursor. */
-const position = (p: Pick<PostItem, "calendarAt" | "id">) => `${p.calendarAt}#${p.id}`;
+const position = (p: Pick<PostItem, "publishedAt" | "id">) => `${p.publishedAt}#${p.id}`;
 const DONE = "~";
 
 /**
@@ -259,15 +260,19 @@ export async function refreshAccountMetrics(
   return finish();
 }
 
-/** The account's posts to refresh in this delivery, in a stable order. */
+/**
+ * The account's posts to refresh in this delivery, in a stable order: those published in the
+ * window, by when they went live (the sparse `published` index: a post scheduled long ago but
+ * published late is in; one scheduled recently but not published is not read at all).
+ */
 async function postsToRefresh(accountId: string, msg: MetricsMessage, now: number): Promise<PostItem[]> {
   const since = new Date(now - metricsConfig.windowDays * 86_400_000).toISOString();
   const out: PostItem[] = [];
   let cursor: string | null = null;
   do {
     const page: { data: PostItem[]; cursor: string | null } = await db()
-      .entities.post.query.byAccount({ accountId })
-      .between({ calendarAt: since }, { calendarAt: new Date(now).toISOString() })
+      .entities.post.query.byPublished({ accountId })
+      .between({ publishedAt: since }, { publishedAt: new Date(now).toISOString() })
       .where(({ status }, { eq }) => eq(status, "published"))
       .go({ cursor, limit: 200 });
     out.push(...page.data);
@@ -279,7 +284,6 @@ async function postsToRefresh(accountId: string, msg: MetricsMessage, now: numbe
       (p) =>
         p.platformPostId &&
         !p.removedOnPlatformAt &&
-        (!p.publishedAt || p.publishedAt >= since) &&
         (retry ? retry.has(p.id) : !msg.after || position(p) > msg.after),
     )
     .sort((a, b) => (position(a) < position(b) ? -1 : 1));

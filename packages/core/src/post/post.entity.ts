@@ -137,5 +137,15 @@ export const PostEntity = new Entity({
       pk: { field: "leasepk", casing: "none", composite: ["leaseShard"] },
       sk: { field: "leasesk", casing: "none", composite: ["leaseUntil"] },
     },
+    /**
+     * Sparse: posts of an account by the time they went live (metrics refresh: published in
+     * the last 30 days, whenever they were scheduled). The key fields are the attributes
+     * themselves, so every write that sets `publishedAt` puts the post in it (db/table.ts).
+     */
+    byPublished: {
+      index: "published",
+      pk: { field: "accountId", casing: "none", composite: ["accountId"] },
+      sk: { field: "publishedAt", casing: "none", composite: ["publishedAt"] },
+    },
   },
 });

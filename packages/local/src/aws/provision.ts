@@ -4,6 +4,7 @@ import {
   DescribeTableCommand,
   DynamoDBClient,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
@@ -46,10 +47,33 @@ export async function provisionTable(endpoint: string, stage: string): Promise<s
     );
   } catch (err) {
     if (!(err instanceof ResourceInUseException)) throw err;
+    await addMissingIndexes(client, input);
   }
   await client.send(new DescribeTableCommand({ TableName: name }));
   client.destroy();
   return name;
+}
+
+/**
+ * A table kept on disk from an older version (`--data`) gets the GSIs added since, one per
+ * UpdateTable as DynamoDB allows; DynamoDB indexes the existing items itself.
+ */
+async function addMissingIndexes(client: DynamoDBClient, input: CreateTableCommandInput) {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: input.TableName }));
+  const have = new Set((Table?.GlobalSecondaryIndexes ?? []).map((g) => g.IndexName));
+  for (const gsi of input.GlobalSecondaryIndexes ?? []) {
+    if (have.has(gsi.IndexName)) continue;
+    const keys = new Set(gsi.KeySchema?.map((k) => k.AttributeName));
+    await client.send(
+      new UpdateTableCommand({
+        TableName: input.TableName,
+        AttributeDefinitions: input.AttributeDefinitions?.filter((a) => keys.has(a.AttributeName)),
+        GlobalSecondaryIndexUpdates: [
+          { Create: { IndexName: gsi.IndexName, KeySchema: gsi.KeySchema, Projection: gsi.Projection } },
+        ],
+      }),
+    );
+  }
 }
 
 /** A queue and its DLQ as provisioned: URLs and ARNs. */

@@ -258,4 +258,21 @@ describe("metrics refresh (connected)", () => {
     expect(run.counts.accountsBreakerOpen).toBe(1);
     expect(await snapshotsOfRun(ig.posts, run.id)).toEqual([0, 0]);
   });
+
+  it("selects by publication time: a post scheduled 40 days ago but published yesterday is refreshed; one published 31 days ago is not", async () => {
+    // prepare: both live on the platform; Studio's times say when each was scheduled and went live.
+    const ig = await account("instagram", 2, 86_400_000);
+    const [late, old] = ig.posts as [string, string];
+    const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString();
+    await db().entities.post.patch({ id: late }).set({ scheduledFor: daysAgo(40), calendarAt: daysAgo(40) }).go();
+    await db()
+      .entities.post.patch({ id: old })
+      .set({ scheduledFor: daysAgo(31), calendarAt: daysAgo(31), publishedAt: daysAgo(31) })
+      .go();
+    // act
+    const run = await runRefresh();
+    // assess: the window is on publishedAt, not on the scheduled time.
+    expect(await snapshotsOfRun([late, old], run.id)).toEqual([1, 0]);
+    expect(insightCalls(ig.externalAccountId)).toHaveLength(1);
+  });
 });
