@@ -282,9 +282,7 @@ async function postsToRefresh(accountId: string, msg: MetricsMessage, now: numbe
   return out
     .filter(
       (p) =>
-        p.platformPostId &&
-        !p.removedOnPlatformAt &&
-        (retry ? retry.has(p.id) : !msg.after || position(p) > msg.after),
+        p.platformPostId && !p.removedOnPlatformAt && (retry ? retry.has(p.id) : !msg.after || position(p) > msg.after),
     )
     .sort((a, b) => (position(a) < position(b) ? -1 : 1));
 }

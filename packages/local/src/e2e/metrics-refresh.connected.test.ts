@@ -264,7 +264,10 @@ describe("metrics refresh (connected)", () => {
     const ig = await account("instagram", 2, 86_400_000);
     const [late, old] = ig.posts as [string, string];
     const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString();
-    await db().entities.post.patch({ id: late }).set({ scheduledFor: daysAgo(40), calendarAt: daysAgo(40) }).go();
+    await db()
+      .entities.post.patch({ id: late })
+      .set({ scheduledFor: daysAgo(40), calendarAt: daysAgo(40) })
+      .go();
     await db()
       .entities.post.patch({ id: old })
       .set({ scheduledFor: daysAgo(31), calendarAt: daysAgo(31), publishedAt: daysAgo(31) })
