@@ -11,18 +11,19 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { invokeHandler, type LambdaHandler, lambdaContext, loadHandler } from "../runtime/handler-module";
 import { sqsEvent } from "../runtime/sqs-event";
 import { type StallProxy, stallProxy } from "../testing/stall-proxy";
-import { startTestStudio, TEST_TIMING, type TestStudio } from "../testing/studio";
+import { type Media, startTestStudio, TEST_TIMING, type TestStudio } from "../testing/studio";
 
 /**
- * A record's time budget reaches DynamoDB and SQS (issue 7, part 2): the publish queue's real
- * handler, given SQS-shaped batches and a Lambda-like context, against a DynamoDB endpoint
- * whose connection hangs (a TCP proxy in front of DynamoDB Local that holds one request). The
+ * A record's time budget (issue 7, part 2) through the publish queue's real handler, given
+ * SQS-shaped batches and a Lambda-like context: a media host that hangs in a batch of ten, a
+ * DynamoDB connection that hangs (a TCP proxy in front of DynamoDB Local that holds one
+ * request), and a record stuck where no budget reaches (the record-returned-alone guard). The
  * invocation returns within its timeout (`invokeHandler` fails it otherwise), the stuck record
- * alone is handed back, the post stays in a stated status and is published once later.
+ * alone is handed back, its post stays in a stated status and is published once later.
  */
 const FUNCTION_TIMEOUT_S = 8;
 
-describe("a record's budget bounds its DynamoDB calls (connected)", () => {
+describe("a record's time budget in a batch (connected)", () => {
   let s: TestStudio;
   let key: string;
   let proxy: StallProxy;
@@ -30,13 +31,14 @@ describe("a record's budget bounds its DynamoDB calls (connected)", () => {
   let n = 0;
 
   beforeAll(async () => {
-    // An 8 s function: 1 s margin, the final call needs 3 s left (production: 30 s, 2 s, 12 s).
+    // An 8 s function: 1 s margin, the final call needs 3 s left (production: 30 s, 2 s, 12 s);
+    // a media probe's own timeout longer than the function: only the budget can cut it.
     process.env.STUDIO_PUBLISH_TIMING = JSON.stringify({
       ...TEST_TIMING,
       invocation: {
         marginMs: 1_000,
         callTimeoutMs: 2_000,
-        mediaProbeMs: 2_000,
+        mediaProbeMs: 20_000,
         lockWaitMs: 1_000,
         finalCallReserveMs: 3_000,
       },
@@ -61,14 +63,14 @@ describe("a record's budget bounds its DynamoDB calls (connected)", () => {
   const stored = async (id: string) => (await db().entities.post.get({ id }).go({ consistent: true })).data;
 
   /** Facebook text posts on their own accounts, due now, that no queue message points at yet. */
-  async function duePosts(count: number, what: string) {
+  async function duePosts(count: number, what: string, media: (i: number) => Media[] = () => []) {
     return Promise.all(
-      Array.from({ length: count }, async () => {
+      Array.from({ length: count }, async (_, i) => {
         const acct = await s.connect(key, "facebook");
         const caption = `${what} #${++n}`;
         // Scheduled far ahead (no message sent, not in the dispatcher's window), then made due:
         // only the batch below carries it.
-        const post = await s.schedule(key, acct.id, { caption, media: [], inMs: 600_000 });
+        const post = await s.schedule(key, acct.id, { caption, media: media(i), inMs: 600_000 });
         await db()
           .entities.post.patch({ id: post.id })
           .set({ scheduledFor: new Date(Date.now() - 1_000).toISOString() })
@@ -134,6 +136,32 @@ describe("a record's budget bounds its DynamoDB calls (connected)", () => {
     await sendMessage("publish", stuck.body);
     const done = await s.waitFinal(key, stuck.id, 30_000);
     expect(done.status).toBe("published");
+    expect(s.copies(stuck.caption)).toBe(1);
+  });
+
+  it("a media host that hangs in a batch of ten: one invocation, the probe cut by the budget, the nine others published, the tenth handed back alone", async () => {
+    const hung = `sized/50000/hang-${randomUUID()}.jpg`;
+    const outage = s.sims.control.addFault({ operation: "media.fetch", type: "timeout", rate: 1, accountId: hung });
+    const posts = await duePosts(10, "batch of ten", (i) => [s.media(i === 0 ? hung : "image.jpg")]);
+    const [stuck] = posts as [(typeof posts)[number]];
+
+    const event = batch(posts.map((p) => p.body));
+    const result = await invoke(event); // one invocation of ten records, within its timeout
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: event.Records[0]?.messageId }]);
+    for (const p of posts.slice(1)) {
+      expect((await stored(p.id))?.status).toBe("published");
+      expect(s.copies(p.caption)).toBe(1);
+    }
+    // Cut at the budget (the probe's own timeout is 20 s), a retry recorded, nothing sent.
+    const item = await stored(stuck.id);
+    expect(item).toMatchObject({ status: "publishing", lastError: { code: "media.host_unavailable" } });
+    expect(item?.finalCallAt).toBeUndefined();
+    expect(s.sims.control.calls({ operation: "facebook.create_post", accountId: stuck.page })).toHaveLength(0);
+
+    // The host answers again; the message comes back: published once.
+    s.sims.control.clearFaults(outage.id);
+    await sendMessage("publish", stuck.body);
+    expect((await s.waitFinal(key, stuck.id, 30_000)).status).toBe("published");
     expect(s.copies(stuck.caption)).toBe(1);
   });
 
