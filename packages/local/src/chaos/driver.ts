@@ -29,6 +29,8 @@ export interface ChaosOptions {
   settleTimeoutMs: number;
   /** Keep the runtime's data dir and logs (default: removed when the run passes). */
   keepData?: boolean;
+  /** Reconnect the accounts left needs_reconnect at the end and measure again (default true). */
+  reconnect?: boolean;
   log?: (line: string) => void;
 }
 
@@ -68,6 +70,20 @@ export interface ChaosReport extends Outcome {
   unconfirmedExplained: UnconfirmedExplained[];
   /** The same, counted per platform, code, cause and account state, with the reason. */
   unconfirmedGroups: UnconfirmedGroup[];
+  /**
+   * After the run's numbers were taken: the accounts whose token was refused are reconnected (as
+   * Studio asks their users to) and their unconfirmed posts re-checked. Absent when none needed it.
+   */
+  afterReconnect?: {
+    accounts: number;
+    posts: number;
+    /** Final states of those posts after the reconnect. */
+    settled: Record<string, number>;
+    unconfirmed: number;
+    unconfirmedPercent: number;
+    unconfirmedByPlatformCode: Record<string, number>;
+    broken: Array<{ name: string; detail: string }>;
+  };
 }
 
 interface ApiPost extends FinalPost {
@@ -319,6 +335,66 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       publishDeadlineMs: publishDeadlineMs(),
     });
     const explained = await explain(api, key, posts, copiesByCaption, sims);
+
+    // What settles the posts whose account's token was refused: the user reconnects the account,
+    // as Studio asks (re-checks go on for 24 h). Measured after the run's own numbers, which are
+    // taken above, before it; every invariant must still hold afterwards.
+    const reconnectAccounts = new Map<string, { platform: Platform; external: string }>();
+    for (const e of explained.posts)
+      if (e.accountStatus === "needs_reconnect" && e.externalAccountId)
+        reconnectAccounts.set(e.accountId, { platform: e.platform, external: e.externalAccountId });
+    let afterReconnect: ChaosReport["afterReconnect"];
+    if (options.reconnect !== false && reconnectAccounts.size) {
+      const waiting = new Set(explained.posts.filter((e) => reconnectAccounts.has(e.accountId)).map((e) => e.id));
+      for (const [, a] of reconnectAccounts)
+        await api(
+          "POST",
+          "/v1/accounts",
+          connectRequest(sims.control.registerAccount({ platform: a.platform, accountId: a.external })),
+          key,
+        );
+      log(
+        `${reconnectAccounts.size} account(s) reconnected (${waiting.size} unconfirmed posts on them); waiting for their re-checks…`,
+      );
+      const until = Date.now() + 120_000;
+      let after: ApiPost[] = posts;
+      let stable = Date.now();
+      let last = -1;
+      for (;;) {
+        after = (await listPosts(api, key)).filter((p) => !refused.some((r) => r.id === p.id));
+        const left = after.filter((p) => waiting.has(p.id) && p.status === "unconfirmed").length;
+        if (left !== last) {
+          last = left;
+          stable = Date.now();
+        }
+        if (left === 0 || Date.now() - stable > 60_000 || Date.now() > until) break;
+        await sleep(2000);
+      }
+      const copiesAfter = new Map<string, number>();
+      for (const g of sims.control.published()) copiesAfter.set(g.caption, (copiesAfter.get(g.caption) ?? 0) + g.count);
+      const o = evaluate({
+        createdIds: scheduled,
+        posts: after,
+        copiesByCaption: copiesAfter,
+        doomedAccountId: doomed?.id,
+      });
+      const settled: Record<string, number> = {};
+      for (const p of after) if (waiting.has(p.id)) settled[p.status] = (settled[p.status] ?? 0) + 1;
+      afterReconnect = {
+        accounts: reconnectAccounts.size,
+        posts: waiting.size,
+        settled,
+        unconfirmed: o.unconfirmed.length,
+        unconfirmedPercent: o.unconfirmedPercent,
+        unconfirmedByPlatformCode: o.unconfirmedByPlatformCode,
+        broken: o.invariants.filter((i) => !i.ok),
+      };
+      outcome.invariants.push({
+        name: "after the users reconnect their accounts, every invariant still holds",
+        ok: afterReconnect.broken.length === 0,
+        detail: `${waiting.size} unconfirmed posts on ${reconnectAccounts.size} reconnected account(s) → ${JSON.stringify(settled)}; unconfirmed then ${o.unconfirmed.length} (${o.unconfirmedPercent}%)`,
+      });
+    }
     const queues = await api<{ items: Array<{ queue: string; deadLetters: number }> }>("GET", "/v1/ops/queues");
     const dlq = Object.fromEntries(queues.items.map((q) => [q.queue, q.deadLetters]));
     if (options.kills > 0)
@@ -350,6 +426,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       refusedAtScheduling: refused,
       unconfirmedExplained: explained.posts,
       unconfirmedGroups: explained.groups,
+      afterReconnect,
     };
   } finally {
     await rt.stop().catch(() => undefined);

@@ -5,7 +5,8 @@ import { type ChaosReport, DEFAULTS, runChaos } from "./driver";
 
 /**
  * `pnpm chaos [--posts 1000] [--accounts 24] [--fault-rate 0.25] [--crash-rate 0.05] [--seed N]
- *  [--spread-seconds 180] [--kills 1] [--out bench/results/chaos-<date>.json] [--keep-data]`
+ *  [--spread-seconds 180] [--kills 1] [--out bench/results/chaos-<date>.json] [--keep-data]
+ *  [--no-reconnect]`
  * Exit code 1 when an invariant breaks (duplicates, lost or stuck posts, a final state without a
  * reason, …), 2 when the run itself could not be carried out.
  */
@@ -22,6 +23,7 @@ async function main() {
       "settle-minutes": { type: "string" },
       out: { type: "string" },
       "keep-data": { type: "boolean", default: false },
+      "no-reconnect": { type: "boolean", default: false },
     },
   });
   const num = (v: string | undefined, d: number) => (v === undefined ? d : Number(v));
@@ -35,6 +37,7 @@ async function main() {
     kills: num(values.kills, DEFAULTS.kills),
     settleTimeoutMs: num(values["settle-minutes"], DEFAULTS.settleTimeoutMs / 60_000) * 60_000,
     keepData: values["keep-data"],
+    reconnect: !values["no-reconnect"],
   };
   if (options.accounts < 20) console.warn(`note: ${options.accounts} accounts (the issue asks for at least 20)`);
   const report = await runChaos(options);
@@ -70,6 +73,15 @@ export function summary(r: ChaosReport): string {
       (g) =>
         `    ${g.platform} ${g.code} (${g.cause}, account ${g.accountStatus}): ${g.count}${g.live ? `, ${g.live} live` : ""} — ${g.why}`,
     ),
+    ...(r.afterReconnect
+      ? [
+          `  after reconnect   ${r.afterReconnect.posts} unconfirmed posts on ${r.afterReconnect.accounts} reconnected account(s) → ${Object.entries(
+            r.afterReconnect.settled,
+          )
+            .map(([k, v]) => `${k} ${v}`)
+            .join(", ")}; unconfirmed then ${r.afterReconnect.unconfirmed} (${r.afterReconnect.unconfirmedPercent}%)`,
+        ]
+      : []),
     `  publish delay     p50 ${s(r.delayMs.p50)}, p95 ${s(r.delayMs.p95)}, p99 ${s(r.delayMs.p99)}, max ${s(r.delayMs.max)} (n=${r.delayMs.n})`,
     `  faults fired      ${Object.entries(r.faultsFired)
       .map(([k, v]) => `${k} ${v}`)
