@@ -13,8 +13,24 @@ let client: SQSClient | undefined;
  * signal of the record being worked on, bound every request (aws/clients.ts).
  */
 export function sqs(): SQSClient {
-  client ??= honourAbortScope(new SQSClient({ ...awsClientConfig(), useQueueUrlAsEndpoint: false }));
+  client ??= createSqs();
   return client;
+}
+
+/**
+ * An SQS client with Studio's settings; `endpoint` for tests (e.g. a proxy that stalls).
+ *
+ * @example
+ * setSqs(createSqs({ endpoint: proxy.url }));
+ */
+export function createSqs(opts: { endpoint?: string } = {}): SQSClient {
+  return honourAbortScope(
+    new SQSClient({
+      ...awsClientConfig(),
+      useQueueUrlAsEndpoint: false,
+      ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+    }),
+  );
 }
 
 export function setSqs(next: SQSClient | undefined) {

@@ -5,7 +5,7 @@ import { env } from "@studio/core/config/env";
 import { createDynamo, setDynamo } from "@studio/core/db/client";
 import { db } from "@studio/core/db/service";
 import { messageFailures } from "@studio/core/queue/failures";
-import { sendMessage } from "@studio/core/queue/sqs";
+import { createSqs, sendMessage, setSqs } from "@studio/core/queue/sqs";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { invokeHandler, type LambdaHandler, lambdaContext, loadHandler } from "../runtime/handler-module";
@@ -16,8 +16,9 @@ import { type Media, startTestStudio, TEST_TIMING, type TestStudio } from "../te
 /**
  * A record's time budget (issue 7, part 2) through the publish queue's real handler, given
  * SQS-shaped batches and a Lambda-like context: a media host that hangs in a batch of ten, a
- * DynamoDB connection that hangs (a TCP proxy in front of DynamoDB Local that holds one
- * request), and a record stuck where no budget reaches (the record-returned-alone guard). The
+ * DynamoDB or SQS connection that hangs (a TCP proxy in front of DynamoDB Local or fauxqs that
+ * holds one request), and a record stuck where no budget reaches (the record-returned-alone
+ * guard). The
  * invocation returns within its timeout (`invokeHandler` fails it otherwise), the stuck record
  * alone is handed back, its post stays in a stated status and is published once later.
  */
@@ -163,6 +164,38 @@ describe("a record's time budget in a batch (connected)", () => {
     await sendMessage("publish", stuck.body);
     expect((await s.waitFinal(key, stuck.id, 30_000)).status).toBe("published");
     expect(s.copies(stuck.caption)).toBe(1);
+  });
+
+  it("a hung SQS connection: the early message's re-send is cut at the budget, the record handed back, the post goes out once on time", async () => {
+    const sqsProxy = await stallProxy(s.runtime.sqsEndpoint);
+    try {
+      const [early] = await duePosts(1, "hung queue");
+      const post = early as NonNullable<typeof early>;
+      // Due in 6 s: the worker re-sends the message with the remaining delay — and the queue hangs.
+      const at = new Date(Date.now() + 6_000).toISOString();
+      await db().entities.post.patch({ id: post.id }).set({ scheduledFor: at }).go();
+      sqsProxy.stall({ marker: post.id, mode: "request" }); // the send never reaches the queue
+      setSqs(createSqs({ endpoint: sqsProxy.url }));
+
+      const event = batch([post.body]);
+      const result = await invoke(event);
+      expect(result.batchItemFailures).toEqual([{ itemIdentifier: event.Records[0]?.messageId }]);
+      // The client's 5 s request timeout ends the first attempt, the budget's abort the retry:
+      // every hung connection was closed by the client.
+      expect(sqsProxy.stalled).toBeGreaterThanOrEqual(1);
+      await expect.poll(() => sqsProxy.abandoned).toBe(sqsProxy.stalled);
+      setSqs(undefined);
+      expect((await stored(post.id))?.status).toBe("scheduled"); // nothing else changed
+
+      await sendMessage("publish", post.body); // SQS brings it back
+      const done = await s.waitFinal(key, post.id, 30_000);
+      expect(done.status).toBe("published");
+      expect(Date.parse(done.publishedAt as string)).toBeGreaterThanOrEqual(Date.parse(at) - 1_000);
+      expect(s.copies(post.caption)).toBe(1);
+    } finally {
+      setSqs(undefined);
+      await sqsProxy.close();
+    }
   });
 
   it("a record stuck where no budget reaches is returned alone at the end of its budget: the others are not redelivered", async () => {

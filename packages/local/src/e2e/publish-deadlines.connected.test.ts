@@ -175,6 +175,32 @@ describe.concurrent("publishing bounded in time (connected)", () => {
     expect(s.copies(c)).toBe(0);
   });
 
+  it("a TikTok daily cap on init: back to scheduled saying when, the user can move and cancel it, nothing published", async () => {
+    const acct = await s.connect(key, "tiktok");
+    fault({ operation: "tiktok.init", type: "daily_limit", accountId: acct.externalAccountId });
+    const c = caption("tt daily cap");
+    const post = await s.schedule(key, acct.id, { caption: c, media: [s.media("video.mp4")] });
+    const held = await s.waitFor(key, post.id, (p) => p.status === "scheduled" && p.heldUntil != null, 20_000);
+    expect(Date.parse(held.heldUntil as string)).toBeGreaterThan(Date.now() + 23 * 3600_000);
+    // account.rate_limited when a takeover (the lease ran out on a loaded machine) met the open breaker.
+    expect(held.lastError?.code).toMatch(/^account\.(daily_limit|rate_limited)$/);
+    expect(held.lastError?.message).toContain("TikTok");
+    expect(held.lastError?.message).toContain("move or cancel");
+    // The user moves it: the hold is cleared, the new time kept; then cancels it.
+    const later = new Date(Date.now() + 3600_000).toISOString();
+    const moved = await s.api<{ status: string; heldUntil: string | null; scheduledFor: string }>(
+      "POST",
+      `/v1/posts/${post.id}/move`,
+      { scheduledFor: later },
+      key,
+    );
+    expect(moved).toMatchObject({ status: 200, body: { status: "scheduled", heldUntil: null } });
+    expect(Date.parse(moved.body.scheduledFor)).toBe(Date.parse(later));
+    expect((await s.api("POST", `/v1/posts/${post.id}/cancel`, {}, key)).status).toBe(200);
+    expect(calls("tiktok.init", acct.externalAccountId)).toBe(1);
+    expect(s.copies(c)).toBe(0);
+  });
+
   it("cancel while the post's delayed message is in the queue: never published", async () => {
     const acct = await s.connect(key, "facebook");
     const c = caption("fb cancelled in queue");
