@@ -278,4 +278,74 @@ describe("metrics refresh (connected)", () => {
     expect(await snapshotsOfRun([late, old], run.id)).toEqual([1, 0]);
     expect(insightCalls(ig.externalAccountId)).toHaveLength(1);
   });
+
+  it("a metric the platform retired (#100 'no longer supported') is dropped: the run goes on without it, the rest stored", async () => {
+    // prepare: Instagram retires `shares` and Facebook `post_total_media_view_unique` (reach) today.
+    const ig = await account("instagram", 3);
+    const fb = await account("facebook", 2);
+    s.sims.control.config({ retiredMetrics: ["shares", "post_total_media_view_unique"] });
+    try {
+      // act
+      const run = await runRefresh();
+      // assess: every post stored once, without the retired metric, nothing counted as failed
+      // (the run's status also reflects the earlier tests' accounts of this workspace).
+      expect(await snapshotsOfRun([...ig.posts, ...fb.posts], run.id)).toEqual([1, 1, 1, 1, 1]);
+      for (const id of ig.posts) {
+        const values = (await snapshots(id)).find((x) => x.runId === run.id)!.values;
+        expect(Object.keys(values).sort()).toEqual(["comments", "likes", "reach", "saves", "views"]);
+      }
+      for (const id of fb.posts) {
+        const values = (await snapshots(id)).find((x) => x.runId === run.id)!.values;
+        expect(values).not.toHaveProperty("reach");
+        expect(values.views).toBeGreaterThan(0);
+      }
+      expect(run.failures.filter((f) => [...ig.posts, ...fb.posts].includes(f.ref))).toEqual([]);
+      // Each post asked at most twice (the rejected ask, then without the metric), never in a loop.
+      expect(insightCalls(ig.externalAccountId).length).toBeLessThanOrEqual(2 * ig.posts.length);
+      expect(insightCalls(fb.externalAccountId).length).toBeLessThanOrEqual(2 * fb.posts.length);
+      expect(insightCalls(ig.externalAccountId).filter((c) => c.fault === undefined).length).toBeGreaterThan(0);
+    } finally {
+      s.sims.control.config({ retiredMetrics: [] });
+    }
+  });
+
+  it("usage headers at ≥ 75% pause the account's refresh for the time they say, then it goes on; below 75% it does not pause", async () => {
+    // prepare: 25 posts on a busy Instagram account (batches of 10), 12 on a quiet one.
+    const busy = await account("instagram", 25);
+    const quiet = await account("instagram", 12);
+    // The first answer for the busy account says 80% used, access back in 0.05 min (3 s; Graph
+    // says whole minutes: a fraction keeps the test short); the quiet one always says 70%.
+    s.sims.control.addFault({
+      operation: "instagram.media_insights",
+      type: "usage_high",
+      accountId: busy.externalAccountId,
+      usagePercent: 80,
+      regainMinutes: 0.05,
+      times: 1,
+    });
+    s.sims.control.addFault({
+      operation: "instagram.media_insights",
+      type: "usage_high",
+      accountId: quiet.externalAccountId,
+      usagePercent: 70,
+      rate: 1,
+    });
+    try {
+      // act
+      const run = await runRefresh();
+      // assess: everything stored once; the busy account paused once, after its first batch.
+      const mine = [busy.id, quiet.id, ...busy.posts, ...quiet.posts];
+      expect(run.failures.filter((f) => mine.includes(f.ref))).toEqual([]);
+      expect(await snapshotsOfRun([...busy.posts, ...quiet.posts], run.id)).toEqual(Array(37).fill(1));
+      expect(run.counts.pausedForUsage).toBe(1);
+      const calls = insightCalls(busy.externalAccountId);
+      expect(calls).toHaveLength(25); // nothing asked twice: the pause resumed after the first batch
+      const gap = calls[10]!.at - calls[9]!.at;
+      expect(gap).toBeGreaterThanOrEqual(2_500); // the 3 s the header asked for (SQS delay), not less
+      // The quiet account (70%) went straight through: 12 calls, no pause of its own.
+      expect(insightCalls(quiet.externalAccountId)).toHaveLength(12);
+    } finally {
+      s.sims.control.clearFaults();
+    }
+  });
 });

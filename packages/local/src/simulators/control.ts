@@ -278,6 +278,7 @@ const configSchema = z
     tiktokClientKey: z.string(),
     tiktokClientSecret: z.string(),
     insightsLagMs: z.number().nonnegative(),
+    retiredMetrics: z.array(z.string().min(1)),
     tiktokQueryPerMinute: z.number().int().positive(),
   })
   .partial()

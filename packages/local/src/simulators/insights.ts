@@ -10,7 +10,8 @@ import { newId, type SimPost, type SimState } from "./state";
  * - Instagram `GET /{ig-media-id}/insights?metric=views,reach,likes,comments,saved,shares,total_interactions`
  *   → `{ data: [{ name, period: "lifetime", values: [{ value }], title, description, id }] }`; a
  *   retired metric (`impressions`, `plays`, `clips_replays_count`, `ig_reels_aggregated_all_plays_count`,
- *   `video_views`) fails the whole request with code 100 naming it; a media younger than
+ *   `video_views`, and any in the control API's `retiredMetrics`) fails the whole request with
+ *   code 100 naming it; a media younger than
  *   `insightsLagMs` has no data yet (`data: []`).
  * - Instagram business discovery `GET /{own-ig-user-id}?fields=business_discovery.username(h){followers_count,media_count,media{like_count,comments_count,timestamp}}`;
  *   an unknown or personal handle → 110 / 2207013.
@@ -82,13 +83,14 @@ function livePost(state: SimState, platform: SimPost["platform"], id: string): S
 
 /** `insights` data entries for the metrics asked, or an error naming a retired / unknown one. */
 function insightsData(
+  state: SimState,
   metrics: string[],
   known: Set<string>,
   values: Record<string, number> | undefined,
   mediaId: string,
 ): Reply | { data: unknown[] } {
   for (const m of metrics) {
-    if (RETIRED_IG_METRICS.has(m))
+    if (RETIRED_IG_METRICS.has(m) || state.config.retiredMetrics.includes(m))
       return graphError(400, {
         code: 100,
         message: `(#100) Starting from version v22.0 and above, the ${m} metric is no longer supported for this media.`,
@@ -138,7 +140,7 @@ export async function instagramInsights(state: SimState, sim: SimRequest): Promi
         const metrics = (sim.query.get("metric") ?? "").split(",").filter(Boolean);
         if (!metrics.length) return graphError(400, { code: 100, message: "(#100) The parameter metric is required" });
         const young = state.now() - live.createdAt < state.config.insightsLagMs;
-        const out = insightsData(metrics, IG_METRICS, young ? undefined : igValues(live, state.now()), id);
+        const out = insightsData(state, metrics, IG_METRICS, young ? undefined : igValues(live, state.now()), id);
         return "status" in out ? out : json(200, out);
       },
     });
@@ -236,14 +238,14 @@ export async function facebookInsights(state: SimState, sim: SimRequest): Promis
         const metricValues = young ? undefined : (v as unknown as Record<string, number>);
         if (edge === "insights") {
           const metrics = (sim.query.get("metric") ?? "").split(",").filter(Boolean);
-          const out = insightsData(metrics, FB_METRICS, metricValues, id);
+          const out = insightsData(state, metrics, FB_METRICS, metricValues, id);
           return "status" in out ? out : json(200, out);
         }
         const fields = sim.query.get("fields") ?? "id";
         const body: Record<string, unknown> = { id };
         const m = /insights\.metric\(([^)]*)\)/.exec(fields);
         if (m) {
-          const out = insightsData((m[1] ?? "").split(",").filter(Boolean), FB_METRICS, metricValues, id);
+          const out = insightsData(state, (m[1] ?? "").split(",").filter(Boolean), FB_METRICS, metricValues, id);
           if ("status" in out) return out;
           body.insights = out;
         }

@@ -41,6 +41,12 @@ export interface SimConfig {
   tiktokClientSecret?: string;
   /** Insights of a post younger than this are not there yet (`data: []`): Meta's lag. */
   insightsLagMs: number;
+  /**
+   * Insights metrics the platform has retired since (on top of the documented ones, e.g.
+   * `impressions`): asking for one fails the whole request with code 100 naming it, as Graph
+   * does the day a metric goes. Lets a test retire a metric Studio still asks for.
+   */
+  retiredMetrics: string[];
   /** TikTok `/v2/video/query/` requests per sliding minute per token (documented: 600). */
   tiktokQueryPerMinute: number;
 }
@@ -62,6 +68,7 @@ export const DEFAULT_CONFIG: SimConfig = {
   tiktokAccessTtlSec: 86_400,
   tiktokRefreshTtlSec: 365 * 86_400,
   insightsLagMs: 0,
+  retiredMetrics: [],
   tiktokQueryPerMinute: 600,
 };
 
