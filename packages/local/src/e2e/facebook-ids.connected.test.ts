@@ -27,7 +27,7 @@ describe.concurrent("Facebook video ids (connected)", () => {
     const acct = await s.connect(key, "facebook");
     const c = caption("fb same caption video");
     const first = await s.schedule(key, acct.id, { caption: c, media: [s.media("video.mp4")] });
-    expect((await s.waitFinal(key, first.id)).status).toBe("published");
+    expect((await s.waitFinal(key, first.id, 60_000)).status).toBe("published");
     const one = await stored(first.id);
     expect(one?.platformPostId).toBe(`${acct.externalAccountId}_${one?.externalPostId}`);
 
@@ -37,7 +37,7 @@ describe.concurrent("Facebook video ids (connected)", () => {
       accountId: acct.externalAccountId,
     });
     const second = await s.schedule(key, acct.id, { caption: c, media: [s.media("video.mp4")] });
-    expect((await s.waitFinal(key, second.id)).status).toBe("published");
+    expect((await s.waitFinal(key, second.id, 60_000)).status).toBe("published");
     const two = await stored(second.id);
     expect(two?.externalPostId).toBeTruthy();
     expect(two?.externalPostId).not.toBe(one?.externalPostId);
@@ -46,13 +46,13 @@ describe.concurrent("Facebook video ids (connected)", () => {
     const ids = s.sims.control.published({ caption: c }).flatMap((g) => g.ids);
     expect(ids).toEqual(expect.arrayContaining([one?.platformPostId, two?.platformPostId]));
     expect(s.copies(c)).toBe(2);
-  });
+  }, 120_000);
 
   it("an older video item (video id only) is not taken for a text post with its caption whose call did nothing", async () => {
     const acct = await s.connect(key, "facebook");
     const c = caption("fb old video item");
     const video = await s.schedule(key, acct.id, { caption: c, media: [s.media("video.mp4")] });
-    expect((await s.waitFinal(key, video.id)).status).toBe("published");
+    expect((await s.waitFinal(key, video.id, 60_000)).status).toBe("published");
     // As published before `platformPostId` existed: only the video id is stored.
     await db().entities.post.patch({ id: video.id }).remove(["platformPostId"]).go();
     // Processed 200 ms after upload: by the time the text post below falls due, the page's
@@ -65,9 +65,9 @@ describe.concurrent("Facebook video ids (connected)", () => {
       accountId: acct.externalAccountId,
     });
     const text = await s.schedule(key, acct.id, { caption: c, media: [] });
-    const done = await s.waitFor(key, text.id, (p) => p.status === "failed" || p.status === "published", 30_000);
+    const done = await s.waitFor(key, text.id, (p) => p.status === "failed" || p.status === "published", 60_000);
     // The only post on the page with that caption is the older video's: the text post is not live.
     expect(done).toMatchObject({ status: "failed", lastError: { code: "post.not_published" } });
     expect(s.copies(c)).toBe(1);
-  });
+  }, 120_000);
 });

@@ -24,6 +24,20 @@ import { type Media, startTestStudio, TEST_TIMING, type TestStudio } from "../te
  */
 const FUNCTION_TIMEOUT_S = 8;
 
+/** Builds a client under other client settings (aws/clients.ts reads them at build time). */
+function withAwsEnv<T>(vars: Record<string, string>, build: () => T): T {
+  const before = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, vars);
+  try {
+    return build();
+  } finally {
+    for (const [k, v] of Object.entries(before)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
 describe("a record's time budget in a batch (connected)", () => {
   let s: TestStudio;
   let key: string;
@@ -109,9 +123,7 @@ describe("a record's time budget in a batch (connected)", () => {
     // The claim of the first post reaches the table; its answer never comes back.
     proxy.stall({ marker: stuck.id, skip: 1 });
     // Only the budget can end that request (the client's own timeout is far away).
-    process.env.STUDIO_AWS_REQUEST_TIMEOUT_MS = "120000";
-    setDynamo(createDynamo({ endpoint: proxy.url }));
-    delete process.env.STUDIO_AWS_REQUEST_TIMEOUT_MS;
+    setDynamo(withAwsEnv({ STUDIO_AWS_REQUEST_TIMEOUT_MS: "120000" }, () => createDynamo({ endpoint: proxy.url })));
 
     const event = batch(posts.map((p) => p.body));
     const result = await invoke(event); // throws FunctionTimeoutError past the function's timeout
@@ -230,11 +242,9 @@ describe("a record's time budget in a batch (connected)", () => {
   });
 
   it("outside any budget, a hung connection ends at the client's request timeout (and is retried, then fails)", async () => {
-    process.env.STUDIO_AWS_REQUEST_TIMEOUT_MS = "300";
-    process.env.STUDIO_AWS_MAX_ATTEMPTS = "2";
-    const client = createDynamo({ endpoint: proxy.url });
-    delete process.env.STUDIO_AWS_REQUEST_TIMEOUT_MS;
-    delete process.env.STUDIO_AWS_MAX_ATTEMPTS;
+    const client = withAwsEnv({ STUDIO_AWS_REQUEST_TIMEOUT_MS: "300", STUDIO_AWS_MAX_ATTEMPTS: "2" }, () =>
+      createDynamo({ endpoint: proxy.url }),
+    );
     const marker = `hung-${randomUUID()}`;
     proxy.stall({ marker });
     await expect(
