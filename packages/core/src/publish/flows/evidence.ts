@@ -1,3 +1,4 @@
+import { publishTiming } from "../../config/publishing";
 import { db } from "../../db/service";
 import type { AccountCredentials, FacebookAdapter, RemotePost } from "../../platform/types";
 import type { PostItem } from "../../post/post";
@@ -70,22 +71,36 @@ async function pageIdOf(accountId: string): Promise<string | undefined> {
 }
 
 /**
+ * The window in which the platform can have created the post of our final call: from the call
+ * (minus clock slack) to the latest the platform can have received it (the call's timeout, plus
+ * clock slack). The platform creates the post when it handles the request, so a post created
+ * after that window is never ours, whatever its caption.
+ */
+function windowOf(post: Matchable): { since: number; until: number } {
+  const at = Date.parse(post.finalCallAt ?? post.scheduledFor ?? post.createdAt);
+  return { since: at - MATCH_SLACK_MS, until: at + publishTiming().invocation.callTimeoutMs + MATCH_SLACK_MS };
+}
+
+/**
  * Absence proven by a listing: nothing at all (whatever its caption: the platform may have
- * changed it) appeared on the account since our final call that is not another Studio post's,
- * and the listing was not cut short inside that window.
+ * changed it) appeared on the account in the window where our final call's post can have been
+ * created that is not another Studio post's, and the listing reaches back past that window (it
+ * is newest first: a full page whose oldest item is inside the window may be cut short). Posts
+ * created after the window (the page owner posting by hand, later Studio posts) do not matter.
  */
 export async function listingProvesAbsence(listing: RemotePost[], limit: number, post: Matchable): Promise<boolean> {
-  const since = sinceOf(post);
-  const recent = listing.filter((c) => Date.parse(c.createdAt) >= since);
-  if (listing.length >= limit && recent.length === listing.length) {
+  const { since, until } = windowOf(post);
+  const times = listing.map((c) => Date.parse(c.createdAt));
+  if (listing.length >= limit && Math.min(...times) >= since) {
     logger.info("absence not proven: the listing may be cut short", { postId: post.id, listed: listing.length });
     return false;
   }
-  if (!recent.length) return true;
+  const inWindow = listing.filter((_, i) => (times[i] as number) >= since && (times[i] as number) <= until);
+  if (!inWindow.length) return true;
   const owned = await ownedByOthers(post);
-  const unowned = recent.filter((c) => !owned.has(c.id));
+  const unowned = inWindow.filter((c) => !owned.has(c.id));
   if (unowned.length)
-    logger.info("absence not proven: posts on the account since the final call that no Studio post owns", {
+    logger.info("absence not proven: posts on the account around the final call that no Studio post owns", {
       postId: post.id,
       unowned: unowned.map((c) => `${c.id} ${c.createdAt}`),
     });
