@@ -24,6 +24,34 @@ describe("publish timings (one place)", () => {
     expect(nextPollMs(plan, 600_000)).toBe(60_000);
   });
 
+  it("checks finely around the usual completion, then backs off as before", () => {
+    const plan = {
+      firstMs: 600,
+      factor: 1.3,
+      maxMs: 30_000,
+      deadlineMs: 3_600_000,
+      fine: { fromMs: 1_200, untilMs: 3_000, everyMs: 150 },
+    };
+    expect(nextPollMs(plan, 0)).toBe(600);
+    expect(nextPollMs(plan, 1_000)).toBe(200); // the first fine check lands at 1.2 s
+    expect(nextPollMs(plan, 1_500)).toBe(150);
+    expect(nextPollMs(plan, 2_950)).toBe(50); // never past the window's end
+    expect(nextPollMs(plan, 4_000)).toBe(1_200);
+  });
+
+  it("TikTok's status polls of one post stay inside the quota (30 a minute per token)", () => {
+    const plan = platformTiming("tiktok", "video").processing;
+    let calls = 1; // right after init
+    let at = 0;
+    for (;;) {
+      at += nextPollMs(plan, at);
+      if (at > 60_000) break;
+      calls++;
+    }
+    expect(calls).toBeLessThanOrEqual(26);
+    expect(calls).toBeGreaterThanOrEqual(15); // the fine window is there
+  });
+
   it("has a deadline for every wait of every platform and media type", () => {
     for (const [platform, byMedia] of Object.entries(DEFAULT_PUBLISH_TIMING.platforms))
       for (const [kind, t] of Object.entries(byMedia)) {

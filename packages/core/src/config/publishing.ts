@@ -27,6 +27,11 @@ export interface WaitPlan {
   factor: number;
   maxMs: number;
   deadlineMs: number;
+  /**
+   * Around the usual completion, a check every `everyMs` from `fromMs` until `untilMs` (the
+   * first of them exactly at `fromMs`); before and after it, the plan above.
+   */
+  fine?: { fromMs: number; untilMs: number; everyMs: number };
 }
 
 /** The waits of one platform and media type. */
@@ -69,6 +74,30 @@ export interface PublishTiming {
      * (`publishRetryWindowMinutes`).
      */
     windowMs: number;
+  };
+  /**
+   * Preparing ahead: work that publishes nothing, done before the post's time so that at its time
+   * only the irreversible steps are left (publish/prepare.ts). Instagram creates the container
+   * (nothing is live until media_publish; a container lives 24 h). A failed preparation never
+   * fails the post: the attempt at its time does the work as if nothing had been prepared.
+   */
+  prepare: {
+    /** How long before the post's time its prepare message arrives, per platform (0 = none). */
+    leadMs: Record<"instagram" | "facebook" | "tiktok", number>;
+    /** No prepare message for a post due sooner than this (the publish message would overtake it). */
+    minLeadMs: number;
+  };
+  /** When a publish message arrives, against its post's time. */
+  delivery: {
+    /**
+     * Publish messages are sent to arrive this much (up to a second more: delays are whole
+     * seconds) before the post's time. The worker spends the wait on what only reads (the token,
+     * the media check, TikTok's creator_info) and claims the post at its time to the millisecond,
+     * so neither that work nor a message picked up a little late delays the post.
+     */
+    arriveEarlyMs: number;
+    /** A message arriving earlier than this is sent back with the rest of its delay instead of waiting. */
+    waitEarlyMaxMs: number;
   };
   breaker: {
     /**
@@ -147,11 +176,19 @@ export const DEFAULT_PUBLISH_TIMING: PublishTiming = {
       },
     },
     tiktok: {
-      // The status endpoint allows 30 calls per minute per token: early polls are fine, then
-      // they spread to one every 30 s. A video TikTok has not finished within an hour is handed
-      // to the slow re-checks (it may still go live: init was sent).
+      // The status endpoint allows 30 calls per minute per token. A short clip is complete about
+      // a second and a half after init: one check right after init, one at 0.6 s, then one
+      // every 150 ms from 1.2 s to 3 s, then spreading out (×1.3) to one every 30 s — 25 calls
+      // in the first minute. A video TikTok has not finished within an hour is handed to the
+      // slow re-checks (it may still go live: init was sent).
       video: {
-        processing: { firstMs: 300, factor: 1.3, maxMs: 30 * SECOND, deadlineMs: HOUR },
+        processing: {
+          firstMs: 600,
+          factor: 1.3,
+          maxMs: 30 * SECOND,
+          deadlineMs: HOUR,
+          fine: { fromMs: 1_200, untilMs: 3 * SECOND, everyMs: 150 },
+        },
         reconcile,
         recheck,
         absenceProofAfterMs: 0,
@@ -159,6 +196,13 @@ export const DEFAULT_PUBLISH_TIMING: PublishTiming = {
     },
   },
   retry: { baseMs: 2 * SECOND, capMs: 15 * MINUTE, windowMs: HOUR },
+  // 15 s = the dispatcher's lookahead beyond its period: every post it sends is due at least
+  // 15 s later, so each prepare message arrives 15 s before its post, spread over the minute
+  // like the posts (a longer lead would bunch the prepares of a minute's first posts at the
+  // dispatcher's run). An image container is FINISHED within seconds; a reel still processing
+  // at the post's time is polled from when it was created.
+  prepare: { leadMs: { instagram: 15 * SECOND, facebook: 0, tiktok: 0 }, minLeadMs: 5 * SECOND },
+  delivery: { arriveEarlyMs: SECOND, waitEarlyMaxMs: 2_500 },
   breaker: { holdInPlaceMaxMs: MINUTE },
   leaseMs: 2 * MINUTE,
   invocation: {
@@ -272,6 +316,10 @@ export function platformTiming(platform: Platform, kind: MediaKind): PlatformTim
  * @example nextPollMs({ firstMs: 250, factor: 2, maxMs: 60_000, deadlineMs: 0 }, 4_000) // 4_000
  */
 export function nextPollMs(plan: WaitPlan, elapsedMs: number): number {
-  const grown = Math.max(0, elapsedMs) * (plan.factor - 1);
-  return Math.round(Math.min(plan.maxMs, Math.max(plan.firstMs, grown)));
+  const elapsed = Math.max(0, elapsedMs);
+  const grown = Math.round(Math.min(plan.maxMs, Math.max(plan.firstMs, elapsed * (plan.factor - 1))));
+  const fine = plan.fine;
+  if (!fine || elapsed >= fine.untilMs) return grown;
+  if (elapsed >= fine.fromMs) return Math.min(fine.everyMs, fine.untilMs - elapsed);
+  return Math.min(grown, fine.fromMs - elapsed);
 }

@@ -79,6 +79,16 @@ export const PostEntity = new Entity({
     platformPostId: { type: "string" },
     /** Set once the platform answers that the post no longer exists there; metrics stop. */
     removedOnPlatformAt: { type: "string" },
+    /**
+     * Prepared ahead of the post's time while `scheduled` (publish/prepare.ts), for
+     * `preparedVersion` only: the media checked at `preparedAt` and, on Instagram, a container
+     * (`preparedContainerId`, created then). Saved without bumping `version`, conditional on it;
+     * the claim takes them only when `preparedVersion` is the version it claims (an edit or a
+     * move in between leaves them unused: that container is never published) and removes them.
+     */
+    preparedVersion: { type: "number" },
+    preparedAt: { type: "string" },
+    preparedContainerId: { type: "string" },
     /** When the platform started processing the media (Instagram container created): the processing deadline counts from here. */
     processingSince: { type: "string" },
     /**
@@ -88,6 +98,13 @@ export const PostEntity = new Entity({
     heldUntil: { type: "string" },
     /** Set before the irreversible call is sent: from here on the post may be live. */
     finalCallAt: { type: "string" },
+    /**
+     * When the worker picked up the message that claimed the post (before waiting out an early
+     * arrival), and when it claimed it: written by the claim itself (no extra write), they show
+     * where a post's publish delay went (the benchmark's breakdown).
+     */
+    receivedAt: { type: "string" },
+    claimedAt: { type: "string" },
     /** The version a publish message was last sent for. */
     enqueuedVersion: { type: "number" },
     enqueuedAt: { type: "string" },

@@ -50,11 +50,22 @@ async function conditional<T>(write: () => Promise<T>): Promise<T | undefined> {
   }
 }
 
+/** What a preparation left on the post, when it was made for the version being claimed. */
+export function preparedFor(post: PostItem): PostItem | undefined {
+  return post.preparedVersion === post.version && post.preparedAt ? post : undefined;
+}
+
+const PREPARED = ["preparedVersion", "preparedAt", "preparedContainerId"] as const;
+
 /**
  * Claims a scheduled post for one publish attempt. Conditional on the status and the version
  * the message was sent for: a second delivery, a second dispatcher or a stale message loses.
+ * A preparation made for this very version (publish/prepare.ts) becomes the attempt's own
+ * (the container and when it was created; step `prepared`: its media were checked then); any
+ * other is dropped with it, never used.
  */
-export function claim(post: PostItem, now: number): Promise<PostItem | undefined> {
+export function claim(post: PostItem, now: number, receivedAt = now): Promise<PostItem | undefined> {
+  const prepared = preparedFor(post);
   return conditional(async () => {
     const { data } = await db()
       .entities.post.patch({ id: post.id })
@@ -65,10 +76,15 @@ export function claim(post: PostItem, now: number): Promise<PostItem | undefined
         attemptId: randomUUID(),
         leaseShard: shardOf(post.id),
         leaseUntil: iso(now + leaseMs()),
-        step: "claimed",
+        step: prepared ? "prepared" : "claimed",
+        ...(prepared?.preparedContainerId
+          ? { containerId: prepared.preparedContainerId, processingSince: prepared.preparedAt }
+          : {}),
+        receivedAt: iso(receivedAt),
+        claimedAt: iso(now),
         updatedAt: iso(now),
       })
-      .remove(["dueShard", "dueAt"])
+      .remove(["dueShard", "dueAt", ...PREPARED])
       .where((a, op) => `${op.eq(a.status, "scheduled")} AND ${op.eq(a.version, post.version)}`)
       .go({ response: "all_new" });
     return data as PostItem;
@@ -98,6 +114,26 @@ export function takeover(post: PostItem, now: number): Promise<PostItem | undefi
         (a, op) =>
           `${op.eq(a.status, status)} AND ${op.eq(a.attemptId, post.attemptId as string)} AND ${op.lte(a.leaseUntil, iso(now))}`,
       )
+      .go({ response: "all_new" });
+    return data as PostItem;
+  });
+}
+
+/**
+ * Saves what was prepared ahead for a `scheduled` post at `post.version`, without bumping the
+ * version: conditional on the post still being scheduled at that version, so an edit, a move,
+ * a cancel or a claim in between makes it fail (the preparation is then simply not used: a
+ * container nobody publishes expires on the platform).
+ */
+export function savePrepared(
+  post: PostItem,
+  patch: Pick<PostItem, "preparedAt"> & Partial<Pick<PostItem, "preparedContainerId">>,
+): Promise<PostItem | undefined> {
+  return conditional(async () => {
+    const { data } = await db()
+      .entities.post.patch({ id: post.id })
+      .set({ ...patch, preparedVersion: post.version })
+      .where((a, op) => `${op.eq(a.status, "scheduled")} AND ${op.eq(a.version, post.version)}`)
       .go({ response: "all_new" });
     return data as PostItem;
   });

@@ -8,6 +8,11 @@ import { z } from "zod";
 export const PublishMessage = z.discriminatedUnion("kind", [
   /** Sent by the dispatcher or the API for a scheduled post at `version`. */
   z.object({ kind: z.literal("publish"), postId: z.string().min(1), version: z.number().int() }),
+  /**
+   * Sent with the publish message, to arrive shortly before the post's time: prepare what
+   * publishes nothing (an Instagram container, TikTok's creator_info) for `version`.
+   */
+  z.object({ kind: z.literal("prepare"), postId: z.string().min(1), version: z.number().int() }),
   /** Re-delivery with a delay to poll a container / publish status, for attempt `attemptId`. */
   z.object({ kind: z.literal("continue"), postId: z.string().min(1), attemptId: z.string().min(1) }),
   /** The lease of `attemptId` expired (a worker died), or the outcome is unknown: ask the platform. */

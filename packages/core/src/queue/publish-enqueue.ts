@@ -1,7 +1,9 @@
+import { publishTiming } from "../config/publishing";
 import { isConditionalFailure } from "../db/conditional";
 import { db } from "../db/service";
+import type { Platform } from "../platforms";
 import type { PostStatus } from "../post/post.entity";
-import { sendMessages } from "./sqs";
+import { type OutgoingMessage, sendMessages } from "./sqs";
 
 /**
  * The dispatcher's period, seconds. 60 in AWS (the every-minute rule); the local runtime may
@@ -17,7 +19,40 @@ export interface EnqueueablePost {
   id: string;
   status: PostStatus;
   version: number;
+  platform?: Platform;
   scheduledFor?: string;
+}
+
+/**
+ * The messages that take a scheduled post at `version` to the queue: its publish message, with
+ * `DelaySeconds` = ⌊(time until due − arriveEarlyMs) / 1 s⌋ (it arrives 1–2 s early; the worker
+ * reads ahead and claims the post at its time), and, on a platform that prepares ahead
+ * (config/publishing.ts `prepare`), a prepare message arriving `leadMs` before the post's time —
+ * unless the post is due too soon for it to help.
+ */
+export function publishMessages(
+  post: { id: string; version: number; platform?: Platform },
+  dueAtMs: number,
+  now: number,
+): OutgoingMessage[] {
+  const dueInMs = Math.max(0, dueAtMs - now);
+  const timing = publishTiming();
+  const publishDelayMs = Math.max(0, dueInMs - timing.delivery.arriveEarlyMs);
+  const out: OutgoingMessage[] = [
+    {
+      body: { kind: "publish", postId: post.id, version: post.version },
+      delaySeconds: Math.floor(publishDelayMs / 1000),
+    },
+  ];
+  const { leadMs, minLeadMs } = timing.prepare;
+  const lead = post.platform ? leadMs[post.platform] : 0;
+  if (lead > 0 && dueInMs >= minLeadMs) {
+    out.unshift({
+      body: { kind: "prepare", postId: post.id, version: post.version },
+      delaySeconds: Math.floor(Math.max(0, dueInMs - lead) / 1000),
+    });
+  }
+  return out;
 }
 
 /**
@@ -36,12 +71,7 @@ export async function enqueueIfDueSoon(post: EnqueueablePost, now = Date.now()):
   if (post.status !== "scheduled" || !post.scheduledFor) return false;
   const dueInMs = Date.parse(post.scheduledFor) - now;
   if (dueInMs > lookaheadMs()) return false;
-  await sendMessages("publish", [
-    {
-      body: { kind: "publish", postId: post.id, version: post.version },
-      delaySeconds: Math.floor(Math.max(0, dueInMs) / 1000),
-    },
-  ]);
+  await sendMessages("publish", publishMessages(post, Date.parse(post.scheduledFor), now));
   await markEnqueued(post.id, post.version, now);
   return true;
 }

@@ -13,6 +13,7 @@ import { connectRequest } from "../simulators/control";
 import { type ApiFigure, measure, measureRawGet } from "./api-latency";
 import { addGetItemRoute, getPostSection, limitsMarkdown, listSection } from "./api-limits";
 import { DynamoCounter } from "./counting";
+import { delayBreakdown, delayByDueSecond, withEventLoopDelay } from "./delay-breakdown";
 import { renderMarkdown } from "./markdown";
 import { seedScheduled } from "./seed";
 
@@ -24,7 +25,8 @@ import { seedScheduled } from "./seed";
  * next to its target.
  *
  * Options: --delay-posts 1000 --burst-posts 10000 --raw-posts 3000 --api-seconds 10
- * --burst-max-wait-minutes 8 --skip-burst --list-posts 10000
+ * --burst-max-wait-minutes 8 --skip-burst --list-posts 10000 --delay-dump <file> (each published
+ * post's timings, ms from its due time, as JSON lines: for digging into the breakdown)
  * --only delay[,delay-instant,api,dispatcher,burst,get-post,list]: only those sections (e.g. `pnpm bench --only
  * delay` for the publish delay of 1,000 posts due in one minute); the results then go to
  * <date>-<sections>.json and <date>-<sections>.md, and latest.* are left as they are.
@@ -43,6 +45,7 @@ async function main() {
       "api-seconds": { type: "string", default: "10" },
       "burst-max-wait-minutes": { type: "string", default: "8" },
       "skip-burst": { type: "boolean", default: false },
+      "delay-dump": { type: "string" },
       only: { type: "string" },
       out: { type: "string", default: "bench/results" },
     },
@@ -271,8 +274,13 @@ async function main() {
       });
       counter.reset();
       log(`  due ${spread ? "over the minute from" : "all at"} ${new Date(due).toISOString()}; waiting…`);
-      const done = await waitFinal(readPosts, ids, due + 10 * 60_000);
+      // The event loop's delay is measured from shortly before the first post falls due.
+      await sleep(Math.max(0, due - 5_000 - Date.now()));
+      const { result: done, eventLoopDelayMs } = await withEventLoopDelay(() =>
+        waitFinal(readPosts, ids, due + 10 * 60_000),
+      );
       const ops = counter.counts;
+      if (values["delay-dump"]) await writeFile(values["delay-dump"], dumpTimings(done));
       const lateness = (p: Record<string, unknown>) =>
         Date.parse(p.publishedAt as string) - Date.parse(p.scheduledFor as string);
       const delays = done.filter((p) => p.status === "published").map(lateness);
@@ -289,6 +297,7 @@ async function main() {
         perPlatform[p] = {
           published: n,
           delayMs: percentiles(d),
+          breakdownMs: delayBreakdown(done, p),
           readsPerPost: round2(own.reads / n + shared.reads / published),
           writesPerPost: round2(own.writes / n + shared.writes / published),
           ownReadsPerPost: round2(own.reads / n),
@@ -301,6 +310,8 @@ async function main() {
         dueAt: new Date(due).toISOString(),
         statuses: tally(done),
         delayMs: percentiles(delays),
+        delayByDueSecondMs: delayByDueSecond(done),
+        eventLoopDelayMs,
         perPlatform,
         dynamo: {
           ...ops,
@@ -397,6 +408,28 @@ async function waitFinal(
     if (open === 0 || Date.now() > deadline) return items;
     await sleep(2000);
   }
+}
+
+/** One JSON line per published post: its timings in ms from its due time. */
+function dumpTimings(posts: Array<Record<string, unknown>>): string {
+  const fields = [
+    "enqueuedAt",
+    "preparedAt",
+    "receivedAt",
+    "claimedAt",
+    "processingSince",
+    "finalCallAt",
+    "publishedAt",
+  ];
+  return posts
+    .filter((p) => p.status === "published")
+    .map((p) => {
+      const due = Date.parse(p.scheduledFor as string);
+      const row: Record<string, unknown> = { platform: p.platform, dueSecond: new Date(due).getUTCSeconds() };
+      for (const f of fields) if (typeof p[f] === "string") row[f] = Date.parse(p[f] as string) - due;
+      return `${JSON.stringify(row)}\n`;
+    })
+    .join("");
 }
 
 function tally(items: Array<Record<string, unknown>>): Record<string, number> {

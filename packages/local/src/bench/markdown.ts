@@ -1,4 +1,5 @@
 import type { ApiFigure } from "./api-latency";
+import type { DelayBreakdown } from "./delay-breakdown";
 
 interface P {
   n: number;
@@ -27,9 +28,18 @@ interface Delay {
   posts: number;
   statuses: Record<string, number>;
   delayMs: P;
+  delayByDueSecondMs?: Record<string, P>;
+  eventLoopDelayMs?: P;
   perPlatform: Record<
     string,
-    { published: number; delayMs: P; readsPerPost: number; writesPerPost: number; ownWritesPerPost: number }
+    {
+      published: number;
+      delayMs: P;
+      breakdownMs?: DelayBreakdown;
+      readsPerPost: number;
+      writesPerPost: number;
+      ownWritesPerPost: number;
+    }
   >;
   dynamo: { sharedPerPost: { reads: number; writes: number } };
 }
@@ -141,5 +151,42 @@ export function renderMarkdown(r: BenchResults): string {
       );
   }
   lines.push("");
+  if (r.delay) lines.push(...breakdownMarkdown(r.delay));
   return lines.join("\n");
+}
+
+/** Where the publish delay went, per platform (bench/delay-breakdown.ts). */
+function breakdownMarkdown(d: Delay): string[] {
+  const pp = (x: P | undefined) => (x?.n ? `${x.p50} / ${x.p99}` : "–");
+  const rows = Object.entries(d.perPlatform).filter(([, f]) => f.breakdownMs);
+  if (!rows.length) return [];
+  const out = [
+    "### Where the publish delay went",
+    "",
+    "ms from the post's due time (p50 / p99; negative = before it): the worker picked up the message",
+    "that claimed it, claimed it, created the Instagram container, recorded the final call; then",
+    "from the final call to `publishedAt` (the call, TikTok's processing and its polls, the last write).",
+    "",
+    "| platform | delay | message picked up | claimed | container created | final call | final call → published | first attempt |",
+    "|---|---|---|---|---|---|---|---|",
+  ];
+  for (const [p, f] of rows) {
+    const b = f.breakdownMs as DelayBreakdown;
+    out.push(
+      `| ${p} | ${pp(f.delayMs)} | ${pp(b.received)} | ${pp(b.claimed)} | ${pp(b.containerCreated)} | ${pp(b.finalCall)} | ${pp(b.finalCallToPublished)} | ${b.firstAttempt} of ${f.published} |`,
+    );
+  }
+  out.push("");
+  if (d.delayByDueSecondMs) {
+    const by = Object.entries(d.delayByDueSecondMs)
+      .map(([sec, x]) => `seconds ${sec} of the minute: ${pp(x)} ms (${x.n} posts)`)
+      .join("; ");
+    out.push(`Delay by when in the minute the post fell due (the dispatcher runs at its start): ${by}.`);
+  }
+  if (d.eventLoopDelayMs)
+    out.push(
+      `Event-loop delay of the bench process (runtime, simulators and bench in one process) while the posts went out: p50 ${d.eventLoopDelayMs.p50} ms, p99 ${d.eventLoopDelayMs.p99} ms, max ${d.eventLoopDelayMs.max} ms.`,
+    );
+  out.push("");
+  return out;
 }

@@ -2,8 +2,9 @@ import { CreateQueueCommand, SendMessageBatchCommand, type SQSClient } from "@aw
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { db } from "@studio/core/db/service";
-import { dispatch } from "@studio/core/publish/dispatcher";
+import { dispatch, MARK_CONCURRENCY } from "@studio/core/publish/dispatcher";
 import { lookaheadMs } from "@studio/core/queue/publish-enqueue";
+import { limiter } from "@studio/core/util/limit";
 import { allShards } from "@studio/core/util/shard";
 
 /** Same page size as the dispatcher. */
@@ -12,7 +13,8 @@ const PAGE = 200;
 /**
  * The dispatcher against the same DynamoDB Query / UpdateItem and SQS SendMessageBatch calls
  * made directly, with the same shape: every shard in parallel; per page, the sends in batches
- * of 10 one after the other, then one conditional UpdateItem per post, all at once. The raw
+ * of 10 one after the other, then one conditional UpdateItem per post, at most MARK_CONCURRENCY
+ * of them in flight over the whole run (as the dispatcher bounds them). The raw
  * loop sends the exact requests ElectroDB builds (`.params()`), prepared before the clock starts.
  */
 export async function dispatcherVsRaw(opts: {
@@ -67,6 +69,7 @@ export async function dispatcherVsRaw(opts: {
   let queries = 0;
   let sendBatches = 0;
   let updateCount = 0;
+  const limit = limiter(MARK_CONCURRENCY);
   const t1 = performance.now();
   await Promise.all(
     queryParams.map(async (params) => {
@@ -90,10 +93,12 @@ export async function dispatcherVsRaw(opts: {
           sendBatches++;
         }
         await Promise.all(
-          items.map(async (it) => {
-            await opts.raw.send(new UpdateCommand(updates.get(it.id as string) as never));
-            updateCount++;
-          }),
+          items.map((it) =>
+            limit(async () => {
+              await opts.raw.send(new UpdateCommand(updates.get(it.id as string) as never));
+              updateCount++;
+            }),
+          ),
         );
       } while (start);
     }),

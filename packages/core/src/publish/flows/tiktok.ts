@@ -56,10 +56,8 @@ export async function tiktokStep(ctx: FlowContext): Promise<StepResult> {
     );
   }
 
-  const info = await ctx.call((c) => tt.creatorInfo(c));
-  const privacyLevel = info.privacyLevelOptions.includes("PUBLIC_TO_EVERYONE")
-    ? "PUBLIC_TO_EVERYONE"
-    : (info.privacyLevelOptions[0] ?? "SELF_ONLY");
+  // Read while the message waited for the post's time (worker.ts lookAhead), else now.
+  const privacyLevel = ctx.privacyLevel ?? privacyLevelFor(await ctx.call((c) => tt.creatorInfo(c)));
   const video = ctx.post.media[0];
   if (!video) return { kind: "failed", code: "post.media_invalid", message: "A TikTok post needs exactly one video." };
   const { publishId: id } = await ctx.finalCall((c) =>
@@ -68,4 +66,11 @@ export async function tiktokStep(ctx: FlowContext): Promise<StepResult> {
   await ctx.save({ publishId: id, step: "publish_initiated" });
   crashPoint("after_init", ctx.post);
   return tiktokStep(ctx); // ask once right away: a short video is often complete already
+}
+
+/** The privacy level a post goes out with: public when the creator may post publicly, else the first offered. */
+export function privacyLevelFor(info: { privacyLevelOptions: string[] }): string {
+  return info.privacyLevelOptions.includes("PUBLIC_TO_EVERYONE")
+    ? "PUBLIC_TO_EVERYONE"
+    : (info.privacyLevelOptions[0] ?? "SELF_ONLY");
 }

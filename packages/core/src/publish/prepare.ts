@@ -1,0 +1,68 @@
+import { freshCredentials } from "../account/tokens";
+import { publishTiming } from "../config/publishing";
+import { checkMedia } from "../media/check";
+import type { PostItem } from "../post/post";
+import { logger, redactString } from "../util/logger";
+import { openBreaker } from "./breaker";
+import type { Budget } from "./budget";
+import { InjectedCrash } from "./crash";
+import { FlowContext } from "./flows/context";
+import { dueAtMs, savePrepared } from "./transitions";
+
+/**
+ * Prepares a scheduled post ahead of its time (a `prepare` message, sent with its publish
+ * message to arrive `prepare.leadMs` before the post is due), so that at its time only the
+ * irreversible steps are left:
+ * - Instagram: checks the media and creates the container. Creating a container publishes
+ *   nothing (only media_publish does) and a container lives 24 h; at the post's time the
+ *   attempt asks its status (FINISHED) and publishes it.
+ * - Any platform given a lead: checks the media (the attempt then skips that check). Off by
+ *   default on Facebook and TikTok: it would cost a write per post for a request the worker
+ *   makes anyway while its message waits for the post's time (worker.ts `lookAhead`).
+ *
+ * The result is saved conditional on the post still being `scheduled` at the version the
+ * message names, without bumping it: the claim takes it only for that version, so a caption or
+ * media edit, a move or a cancel in between leaves it unused (an unused container is never
+ * published; it expires on the platform). Nothing here changes the post's status or fails it:
+ * any error (platform, media, token, table) is logged and the attempt at the post's time does
+ * the work as if nothing had been prepared.
+ *
+ * @returns a note for the log.
+ */
+export async function preparePost(post: PostItem, version: number, now: () => number, budget: Budget): Promise<string> {
+  if (post.status !== "scheduled" || post.version !== version) return "stale prepare message";
+  if (post.preparedVersion === post.version) return "already prepared";
+  if (!publishTiming().prepare.leadMs[post.platform]) return "nothing to prepare on this platform";
+  // With less than a second left the publish message is about to arrive: it does the work.
+  if (dueAtMs(post) - now() < 1_000) return "too close to its time to prepare";
+  const inv = publishTiming().invocation;
+  try {
+    const { account, creds } = await freshCredentials(post.accountId, {
+      waitMs: budget.timeoutFor(inv.lockWaitMs),
+      timeoutMs: () => budget.timeoutFor(inv.callTimeoutMs),
+    });
+    if (account.breakerUntil && Date.parse(account.breakerUntil) > now()) return "account breaker open: not prepared";
+    const media = await checkMedia(post.platform, post.media, {
+      timeoutMs: budget.timeoutFor(inv.mediaProbeMs),
+      deadlineAt: budget.deadline,
+    });
+    if (!media.ok) return "media check failed: left to the attempt at the post's time";
+    const ctx = new FlowContext(post, creds, now, budget);
+    let saved: PostItem | undefined;
+    if (post.platform === "instagram") {
+      const content = { caption: post.caption, media: post.media };
+      const { containerId } = await ctx.call((c) => ctx.api.instagram.createContainer(c, content));
+      saved = await savePrepared(post, { preparedContainerId: containerId, preparedAt: new Date(now()).toISOString() });
+    } else {
+      // Elsewhere only the media check (when a lead is configured for the platform).
+      saved = await savePrepared(post, { preparedAt: new Date(now()).toISOString() });
+    }
+    if (ctx.usageBackoffMs) await openBreaker(post.accountId, ctx.usageBackoffMs, now());
+    return saved ? "prepared" : "changed while preparing: not used";
+  } catch (err) {
+    if (err instanceof InjectedCrash) throw err;
+    const error = redactString(err instanceof Error ? err.message : String(err));
+    logger.info("prepare failed: the attempt at the post's time does the work", { postId: post.id, error });
+    return "prepare failed";
+  }
+}

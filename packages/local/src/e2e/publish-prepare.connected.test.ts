@@ -1,0 +1,170 @@
+import { db } from "@studio/core/db/service";
+import type { PostItem } from "@studio/core/post/post";
+import { handlePublishMessage } from "@studio/core/publish/worker";
+import { sendMessages } from "@studio/core/queue/sqs";
+import { afterAll, beforeAll, describe, it } from "vitest";
+import { startTestStudio, TEST_TIMING, type TestStudio } from "../testing/studio";
+
+/**
+ * Preparing ahead (publish/prepare.ts): an Instagram container or TikTok's creator_info made
+ * before the post's time, taken by the claim only for the version it was made for. The
+ * dispatcher runs on its real one-minute period, so the messages are the ones the API sent at
+ * scheduling: the prepare message `LEAD` before the post's time, the publish message at it.
+ * Posts are scheduled 14 s ahead: the prepare arrives after 6 s, 8 s before the post is due
+ * (room for a loaded machine), and no assertion depends on how late within that it comes.
+ */
+const LEAD = 8_000;
+const AHEAD = 14_000;
+
+// The scenarios run side by side (each on its own account), so the file takes one post's lead.
+describe.concurrent("preparing ahead of the post's time (connected)", () => {
+  let s: TestStudio;
+  let key: string;
+  const tag = Math.random().toString(36).slice(2, 8);
+  beforeAll(async () => {
+    process.env.STUDIO_PUBLISH_TIMING = JSON.stringify({
+      ...TEST_TIMING,
+      prepare: { leadMs: { instagram: LEAD, facebook: 0, tiktok: 0 }, minLeadMs: 3_000 },
+      delivery: { arriveEarlyMs: 1_000, waitEarlyMaxMs: 6_000 },
+    });
+    s = await startTestStudio({ dispatcherSeconds: 60 });
+    ({ key } = await s.workspace());
+  });
+  afterAll(() => s?.stop());
+
+  const item = async (id: string) => (await db().entities.post.get({ id }).go({ consistent: true })).data as PostItem;
+  /** Until the post is prepared for its current version (or published: then the test fails on its own terms). */
+  const prepared = async (id: string) => {
+    const until = Date.now() + AHEAD + 20_000;
+    for (;;) {
+      const p = await item(id);
+      if (p.status !== "scheduled" || (p.preparedVersion === p.version && p.preparedAt)) return p;
+      if (Date.now() > until) throw new Error(`post ${id} was never prepared: ${JSON.stringify(p)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const calls = (operation: string, accountId: string) => s.sims.control.calls({ operation, accountId });
+
+  it("Instagram: the container created ahead is the one published at the post's time, once", async ({ expect }) => {
+    const ig = await s.connect(key, "instagram");
+    const caption = `prepared ig ${tag}`;
+    const post = await s.schedule(key, ig.id, { caption, media: [s.media("image.jpg")], inMs: AHEAD });
+    const ready = await prepared(post.id);
+    expect(ready.status).toBe("scheduled");
+    expect(ready.version, "preparing does not bump the version").toBe(post.version);
+    expect(Date.parse(ready.preparedAt as string)).toBeLessThan(Date.parse(post.scheduledFor as string));
+
+    const done = await s.waitFinal(key, post.id, 40_000);
+    expect(done.status).toBe("published");
+    expect(Date.parse(done.publishedAt as string)).toBeGreaterThanOrEqual(Date.parse(post.scheduledFor as string));
+    const after = await item(post.id);
+    expect(after.containerId).toBe(ready.preparedContainerId);
+    expect(after.step).toBe("published");
+    expect(after.preparedContainerId).toBeUndefined();
+    expect(calls("instagram.container_create", ig.externalAccountId)).toHaveLength(1);
+    expect(s.copies(caption)).toBe(1);
+  });
+
+  it("Instagram: a caption edit after the container was prepared → a new container; the old one is never published", async ({
+    expect,
+  }) => {
+    const ig = await s.connect(key, "instagram");
+    const post = await s.schedule(key, ig.id, {
+      caption: `before edit ${tag}`,
+      media: [s.media("image.jpg")],
+      inMs: AHEAD,
+    });
+    const ready = await prepared(post.id);
+    const edit = await s.api<{ version: number }>(
+      "PATCH",
+      `/v1/posts/${post.id}`,
+      { caption: `after edit ${tag}`, version: ready.version },
+      key,
+    );
+    expect(edit.status).toBe(200);
+    // The prepare message of the old version, delivered again: it prepares nothing.
+    expect(await handlePublishMessage({ kind: "prepare", postId: post.id, version: ready.version })).toEqual({
+      kind: "ack",
+      note: "stale prepare message",
+    });
+
+    const done = await s.waitFinal(key, post.id, 40_000);
+    expect(done.status).toBe("published");
+    const after = await item(post.id);
+    expect(after.containerId).toBeDefined();
+    expect(after.containerId).not.toBe(ready.preparedContainerId);
+    expect(s.copies(`after edit ${tag}`)).toBe(1);
+    expect(s.copies(`before edit ${tag}`)).toBe(0);
+  });
+
+  it("Instagram: a failed preparation never fails the post: it is published at its time, once", async ({ expect }) => {
+    const ig = await s.connect(key, "instagram");
+    // The first container creation (the preparation's) fails with a 500.
+    s.sims.control.addFault({
+      operation: "instagram.container_create",
+      type: "server_error",
+      accountId: ig.externalAccountId,
+      times: 1,
+    });
+    const caption = `prepare failed ${tag}`;
+    const post = await s.schedule(key, ig.id, { caption, media: [s.media("image.jpg")], inMs: AHEAD });
+    const done = await s.waitFinal(key, post.id, 40_000);
+    expect(done.status).toBe("published");
+    expect(done.attempts).toBe(1);
+    expect(Date.parse(done.publishedAt as string)).toBeGreaterThanOrEqual(Date.parse(post.scheduledFor as string));
+    const creates = calls("instagram.container_create", ig.externalAccountId);
+    expect(creates).toHaveLength(2);
+    expect(creates[0]?.fault, "the preparation's call got the fault").toBeDefined();
+    expect(creates[0]?.at as number).toBeLessThan(Date.parse(post.scheduledFor as string));
+    expect(s.copies(caption)).toBe(1);
+  });
+
+  it("TikTok: the wait before the post's time is spent reading creator_info; at its time only init and the polls", async ({
+    expect,
+  }) => {
+    const tt = await s.connect(key, "tiktok");
+    const caption = `read ahead tt ${tag}`;
+    const post = await s.schedule(key, tt.id, { caption, media: [s.media("video.mp4")], inMs: AHEAD });
+    // The worker is handed the post's message on a clock that reads 5 s before its time (a
+    // controllable clock: the wait is 5 s of real time whatever the machine's load).
+    const due = Date.parse(post.scheduledFor as string);
+    const shift = due - 5_000 - Date.now();
+    const outcome = await handlePublishMessage(
+      { kind: "publish", postId: post.id, version: post.version as number },
+      { now: () => Date.now() + shift },
+    );
+    expect(outcome).toEqual({ kind: "ack", note: "published" });
+    const after = await item(post.id);
+    const claimedReal = Date.parse(after.claimedAt as string) - shift;
+    const infos = calls("tiktok.creator_info", tt.externalAccountId);
+    expect(infos).toHaveLength(1);
+    expect(infos[0]?.at as number, "creator_info was read before the claim").toBeLessThan(claimedReal);
+    const inits = calls("tiktok.init", tt.externalAccountId);
+    expect(inits).toHaveLength(1);
+    expect(inits[0]?.at as number, "init only after the claim").toBeGreaterThanOrEqual(claimedReal);
+    expect(Date.parse(after.claimedAt as string), "never claimed before the post's time").toBeGreaterThanOrEqual(due);
+    expect(s.copies(caption)).toBe(1);
+  });
+
+  it("a publish message arriving early is sent back with the rest of its delay: published at its time, once", async ({
+    expect,
+  }) => {
+    const fb = await s.connect(key, "facebook");
+    const caption = `early message ${tag}`;
+    const post = await s.schedule(key, fb.id, { caption, media: [], inMs: AHEAD });
+    const due = Date.parse(post.scheduledFor as string);
+    // A copy of its publish message with no delay at all (a replay, a clock skew): it arrives
+    // many seconds early, is sent back, and the post still goes out at its time, once.
+    await sendMessages("publish", [{ body: { kind: "publish", postId: post.id, version: post.version } }]);
+    const done = await s.waitFinal(key, post.id, 40_000);
+    expect(done.status).toBe("published");
+    expect(Date.parse(done.publishedAt as string)).toBeGreaterThanOrEqual(due);
+    const after = await item(post.id);
+    expect(
+      Date.parse(after.claimedAt as string),
+      "claimed at its time, not when the early copy came",
+    ).toBeGreaterThanOrEqual(due);
+    expect(done.attempts).toBe(1);
+    expect(s.copies(caption)).toBe(1);
+  });
+});
