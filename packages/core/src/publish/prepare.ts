@@ -57,7 +57,8 @@ export async function preparePost(post: PostItem, version: number, now: () => nu
       // Elsewhere only the media check (when a lead is configured for the platform).
       saved = await savePrepared(post, { preparedAt: new Date(now()).toISOString() });
     }
-    if (ctx.usageBackoffMs) await openBreaker(post.accountId, ctx.usageBackoffMs, now());
+    if (ctx.usageBackoffMs)
+      await openBreaker({ id: post.accountId, tokenVersion: ctx.tokenVersion }, ctx.usageBackoffMs, now());
     return saved ? "prepared" : "changed while preparing: not used";
   } catch (err) {
     if (err instanceof InjectedCrash) throw err;

@@ -180,7 +180,10 @@ async function lookAhead(post: PostItem, budget: Budget): Promise<Ahead> {
   await Promise.all([
     preparedFor(post)
       ? undefined
-      : checkMedia(post.platform, post.media, { timeoutMs: timeoutMs(), deadlineAt: budget.deadline }).then((media) => {
+      : checkMedia(post.platform, post.media, {
+          timeoutMs: budget.timeoutFor(inv.mediaProbeMs),
+          deadlineAt: budget.deadline,
+        }).then((media) => {
           ahead.media = media;
         }, ignore),
     post.platform === "tiktok"
