@@ -42,7 +42,7 @@ export function sqsConsumer<S extends z.ZodTypeAny>(
       // Kept by message id for operators peeking at the DLQ (first and last reason); best effort,
       // within what is left of the invocation (the table may be what failed).
       const left = context?.getRemainingTimeInMillis?.() ?? RECORD_FAILURE_MAX_MS;
-      await withAbortSignal(AbortSignal.timeout(Math.max(1, Math.min(RECORD_FAILURE_MAX_MS, left - 250))), () =>
+      await withAbortSignal(AbortSignal.timeout(Math.max(1, Math.min(RECORD_FAILURE_MAX_MS, left - 50))), () =>
         recordMessageFailure(queue, record.messageId, err instanceof Error ? err.message : String(err)),
       );
       throw err;
