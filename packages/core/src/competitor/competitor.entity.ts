@@ -37,12 +37,20 @@ export const CompetitorEntity = new Entity({
   },
 });
 
-/** A daily snapshot of a competitor's public numbers. */
+/**
+ * A snapshot of a competitor's public numbers, one per refresh run: keyed by the run's `slot`
+ * (the start of the day for the daily schedule, start instant + run id for a run fired by
+ * hand: job-run/slot.ts), written with a conditional create, so a redelivered or replayed
+ * message of the same run writes nothing and counts nothing twice. Slots sort by time.
+ */
 export const CompetitorMetricsEntity = new Entity({
   model: { entity: "competitorMetrics", version: "1", service: "studio" },
   attributes: {
     competitorId: { type: "string", required: true, readOnly: true },
     workspaceId: { type: "string", required: true, readOnly: true },
+    slot: { type: "string", required: true, readOnly: true },
+    /** The run that took it. */
+    runId: { type: "string", required: true, readOnly: true },
     capturedAt: { type: "string", required: true, readOnly: true },
     values: { type: "any", required: true },
     ttl: { type: "number" },
@@ -50,7 +58,7 @@ export const CompetitorMetricsEntity = new Entity({
   indexes: {
     byCompetitor: {
       pk: { field: "pk", casing: "none", composite: ["competitorId"] },
-      sk: { field: "sk", casing: "none", composite: ["capturedAt"] },
+      sk: { field: "sk", casing: "none", composite: ["slot"] },
     },
   },
 });

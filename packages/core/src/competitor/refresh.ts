@@ -2,6 +2,7 @@ import type { AccountItem } from "../account/account";
 import { freshCredentials, ReconnectRequiredError } from "../account/tokens";
 import { env } from "../config/env";
 import { metricsConfig } from "../config/metrics";
+import { isConditionalFailure } from "../db/conditional";
 import { db } from "../db/service";
 import * as JobRun from "../job-run/job-run";
 import { PlatformError } from "../platform/errors";
@@ -25,7 +26,9 @@ import type { CompetitorStatus } from "./competitor.entity";
  * - the platform says the handle does not exist or is not public/business: `invalid_handle`;
  * - anything else fails: retried by the queue, and on the last delivery `error` with the reason
  *   (the earlier snapshots stay).
- * A success writes one snapshot (`followers`, `posts`, `avgLikes`, `avgComments`, where known).
+ * A success writes one snapshot (`followers`, `posts`, `avgLikes`, `avgComments`, where known),
+ * keyed by the run's slot: a redelivery or replay of the run's message writes none and counts
+ * `alreadyStored` instead of a second snapshot.
  *
  * @example
  * await refreshCompetitor(message, { receiveCount: 1, maxReceiveCount: 5 });
@@ -51,17 +54,9 @@ export async function refreshCompetitor(
   }
   try {
     const numbers = await ask(c, asker);
-    await db()
-      .entities.competitorMetrics.create({
-        competitorId: c.id,
-        workspaceId: c.workspaceId,
-        capturedAt: nowIso(now),
-        values: toValues(numbers),
-        ttl: ttlInDays(400, now),
-      })
-      .go({ response: "none" });
+    const stored = await storeSnapshot(c, msg, toValues(numbers), now);
     await setStatus(c, "active", undefined, now);
-    await done({ refreshed: 1, snapshots: 1 });
+    await done(stored ? { refreshed: 1, snapshots: 1 } : { refreshed: 1, alreadyStored: 1 });
   } catch (err) {
     if (isInvalidHandle(err)) {
       const reason =
@@ -125,4 +120,30 @@ async function setStatus(c: CompetitorItem, status: CompetitorStatus, reason: st
   const patch = db().entities.competitor.patch({ workspaceId: c.workspaceId, id: c.id });
   const set = { status, lastRefreshedAt: nowIso(now), ...(reason ? { statusReason: reason } : {}) };
   await (reason ? patch.set(set) : patch.set(set).remove(["statusReason"])).go({ response: "none" });
+}
+
+/** The run's snapshot, created once (conditional on its slot): false when the run already has it. */
+async function storeSnapshot(
+  c: CompetitorItem,
+  msg: CompetitorsMessage,
+  values: Record<string, number>,
+  now: number,
+): Promise<boolean> {
+  try {
+    await db()
+      .entities.competitorMetrics.create({
+        competitorId: c.id,
+        workspaceId: c.workspaceId,
+        slot: msg.slot ?? msg.runId,
+        runId: msg.runId,
+        capturedAt: nowIso(now),
+        values,
+        ttl: ttlInDays(400, now),
+      })
+      .go({ response: "none" });
+    return true;
+  } catch (err) {
+    if (isConditionalFailure(err)) return false;
+    throw err;
+  }
 }

@@ -1,6 +1,10 @@
 import { Entity } from "electrodb";
 
-export const JOB_RUN_STATUSES = ["running", "ok", "partial", "error"] as const;
+/**
+ * `skipped`: the run ran and did nothing on purpose, and its `note` says why (e.g. the weekly
+ * report's fan-out does not exist yet) — not a success with nothing in it.
+ */
+export const JOB_RUN_STATUSES = ["running", "ok", "partial", "error", "skipped"] as const;
 export type JobRunStatus = (typeof JOB_RUN_STATUSES)[number];
 
 /**
@@ -25,6 +29,8 @@ export const JobRunEntity = new Entity({
     counts: { type: "any" },
     /** `[{ ref, reason }]`, the first 50. */
     failures: { type: "any" },
+    /** What the run did, in words, when its counts cannot say it (a `skipped` run says why). */
+    note: { type: "string" },
     /** Messages fanned out; set once the fan-out is sent. Absent for runs without a fan-out. */
     parts: { type: "number" },
     /** Parts that reported (each once: JobRunPartEntity is the guard). */

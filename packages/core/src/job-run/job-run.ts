@@ -31,6 +31,14 @@ export interface Outcome {
   failures?: Failure[];
 }
 
+/** What `record`'s work returns: its outcome, and `skipped` with a reason when it did nothing on purpose. */
+export interface RecordedOutcome<T> extends Outcome {
+  result: T;
+  complete?: boolean;
+  /** The run did nothing, on purpose: recorded `skipped` with this as its note. */
+  skipped?: string;
+}
+
 /** What a fan-out message carries so its consumer can report its part. */
 export interface RunRef {
   runId: string;
@@ -45,6 +53,8 @@ export interface JobRunView {
   startedAt: string;
   finishedAt: string | null;
   status: JobRunStatus;
+  /** What the run did, in words (a `skipped` run says why); null when its counts say it all. */
+  note: string | null;
   durationMs: number | null;
   counts: Record<string, number>;
   failures: Failure[];
@@ -56,7 +66,8 @@ const MAX_FAILURES = 50;
 
 /**
  * Runs `work` as one run of `job` and records it, whatever happens: `ok`, `partial` (the work
- * says it did not finish, or reported failures) or `error` (it threw; the error is rethrown).
+ * says it did not finish, or reported failures), `skipped` (the work did nothing on purpose and
+ * says why) or `error` (it threw; the error is rethrown).
  *
  * @example
  * const stats = await JobRun.record("publishDispatcher", "schedule", async () => {
@@ -67,16 +78,17 @@ const MAX_FAILURES = 50;
 export async function record<T>(
   job: string,
   trigger: Trigger,
-  work: (run: RunRef) => Promise<Outcome & { result: T; complete?: boolean }>,
+  work: (run: RunRef) => Promise<RecordedOutcome<T>>,
 ): Promise<{ runId: string; result: T }> {
   const run = await start(job, trigger);
   try {
     const out = await work({ runId: run.runId });
     const failures = (out.failures ?? []).slice(0, MAX_FAILURES);
     await close(run.runId, {
-      status: out.complete === false || failures.length ? "partial" : "ok",
+      status: out.skipped ? "skipped" : out.complete === false || failures.length ? "partial" : "ok",
       counts: out.counts ?? {},
       failures,
+      note: out.skipped,
     });
     return { runId: run.runId, result: out.result };
   } catch (err) {
@@ -194,10 +206,19 @@ async function aggregate(runId: string, counts: Record<string, number>, failures
  * Closes a run once: the write is conditional on `finishedAt` being absent, so two last parts
  * racing write the same totals once.
  */
-async function close(runId: string, r: { status: JobRunStatus; counts: Record<string, number>; failures: Failure[] }) {
+async function close(
+  runId: string,
+  r: { status: JobRunStatus; counts: Record<string, number>; failures: Failure[]; note?: string },
+) {
   await db()
     .entities.jobRun.patch({ id: runId })
-    .set({ status: r.status, counts: r.counts, failures: r.failures, finishedAt: nowIso() })
+    .set({
+      status: r.status,
+      counts: r.counts,
+      failures: r.failures,
+      finishedAt: nowIso(),
+      ...(r.note ? { note: r.note } : {}),
+    })
     .where(({ finishedAt }, { notExists }) => notExists(finishedAt))
     .go({ response: "none" })
     .catch((err: unknown) => {
@@ -245,6 +266,7 @@ function toView(r: JobRunItem, live?: { counts: Record<string, number>; failures
     startedAt: r.startedAt,
     finishedAt: r.finishedAt ?? null,
     status: r.status,
+    note: r.note ?? null,
     durationMs: r.finishedAt ? Date.parse(r.finishedAt) - Date.parse(r.startedAt) : null,
     counts: live?.counts ?? r.counts ?? {},
     failures: live?.failures ?? r.failures ?? [],

@@ -1,6 +1,7 @@
 import { schedules } from "../config/jobs";
 import { db } from "../db/service";
 import * as JobRun from "../job-run/job-run";
+import { runSlot } from "../job-run/slot";
 import type { MetricsMessage } from "../queue/messages";
 import { sendMessages } from "../queue/sqs";
 import { eachPage } from "../util/pages";
@@ -18,8 +19,7 @@ const SLOT_MS = 6 * 3_600_000;
  * slotOf("schedule", Date.parse("2026-11-28T13:05:00Z"), "run_1") // "2026-11-28T12:00:00.000Z"
  */
 export function slotOf(trigger: JobRun.Trigger, now: number, runId: string): string {
-  if (trigger === "schedule") return new Date(Math.floor(now / SLOT_MS) * SLOT_MS).toISOString();
-  return `${new Date(now).toISOString()}#${runId}`;
+  return runSlot(trigger, now, runId, SLOT_MS);
 }
 
 /**

@@ -56,6 +56,8 @@ export const CompetitorsMessage = z.object({
   workspaceId: z.string().min(1),
   competitorId: z.string().min(1),
   runId: z.string().min(1),
+  /** The run's slot: the key of its snapshot (job-run/slot.ts). Absent in older messages: the run id. */
+  slot: z.string().min(1).optional(),
 });
 export type CompetitorsMessage = z.infer<typeof CompetitorsMessage>;
 

@@ -1,9 +1,10 @@
 import { fanOutTokenKeeper } from "@studio/core/account/keeper";
 import { fanOutCompetitors } from "@studio/core/competitor/fanout";
 import type { ScheduleKind } from "@studio/core/config/jobs";
-import * as JobRun from "@studio/core/job-run/job-run";
+import type * as JobRun from "@studio/core/job-run/job-run";
 import { fanOutMetrics } from "@studio/core/metrics/fanout";
 import { runDispatcher } from "@studio/core/publish/dispatcher";
+import { recordWeeklyReportSkipped } from "@studio/core/report/weekly-run";
 
 export interface RunOptions {
   trigger: JobRun.Trigger;
@@ -25,9 +26,9 @@ export const scheduleRunners: Record<ScheduleKind, (opts: RunOptions) => Promise
   tokenKeeper: ({ trigger, budgetMs }) => fanOutTokenKeeper(trigger, { budgetMs }),
   metricsRefresh: ({ trigger }) => fanOutMetrics(trigger),
   competitorsRefresh: ({ trigger }) => fanOutCompetitors(trigger),
-  // The weekly report's fan-out belongs to its own issue; until then its runs are recorded empty.
-  weeklyReport: async ({ trigger }) =>
-    JobRun.record("weeklyReport", trigger, async () => ({ result: undefined, counts: {} })),
+  // The weekly report's fan-out belongs to its own issue; until then each run is recorded
+  // `skipped`, saying so (not an `ok` run with nothing in it).
+  weeklyReport: ({ trigger }) => recordWeeklyReportSkipped(trigger),
 };
 
 export const runSchedule = (name: ScheduleKind, opts: RunOptions) => scheduleRunners[name](opts);

@@ -83,6 +83,23 @@ describe("job runs and schedules (connected)", () => {
     expect(starts).toEqual([...starts].sort().reverse());
   });
 
+  it("weeklyReport says what it did: a skipped run with the workspaces it would report on, not an empty success", async () => {
+    const fired = await call("POST", "/v1/ops/schedules/weeklyReport/run", { token: adminToken() });
+    expect(fired.status).toBe(202);
+    const list = await call("GET", "/v1/ops/jobs?kind=weeklyReport&limit=5", { token: adminToken() });
+    const run = list.body.items.find((r: { id: string }) => r.id === fired.body.runId);
+    expect(run).toMatchObject({
+      kind: "weeklyReport",
+      status: "skipped",
+      finishedAt: expect.any(String),
+      counts: { workspaces: expect.any(Number), reportsBuilt: 0 },
+      note: expect.stringMatching(/^Weekly reports are not built yet: nothing was generated for \d+ workspaces?\.$/),
+      failures: [],
+    });
+    expect(run.counts.workspaces).toBeGreaterThanOrEqual(1); // this suite's "Jobs" workspace at least
+    expect(run.note).toContain(`${run.counts.workspaces} workspace`);
+  });
+
   it("refuses unknown schedules, bad limits and workspace keys", async () => {
     const unknown = await call("POST", "/v1/ops/schedules/nope/run", { token: adminToken() });
     expect(unknown.status).toBe(400);

@@ -116,6 +116,8 @@ async function main() {
           .entities.competitorMetrics.create({
             competitorId: id,
             workspaceId: ws,
+            slot: new Date(now - d * 86_400_000).toISOString(),
+            runId: `run_bench_${d}`,
             capturedAt: new Date(now - d * 86_400_000).toISOString(),
             values: {
               followers: 12_000 + c * 3_000 - d * 10,

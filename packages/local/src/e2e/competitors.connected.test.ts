@@ -1,4 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { fanOutCompetitors } from "@studio/core/competitor/fanout";
+import { db } from "@studio/core/db/service";
+import type { CompetitorsMessage } from "@studio/core/queue/messages";
+import { sendMessage } from "@studio/core/queue/sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestStudio, type TestStudio } from "../testing/studio";
 
@@ -36,13 +40,15 @@ describe("competitors (connected)", () => {
   };
   const refresh = async () => {
     const fired = await s.api<{ runId: string }>("POST", "/v1/ops/schedules/competitorsRefresh/run");
+    return finished(fired.body.runId);
+  };
+  const finished = async (runId: string) => {
     const until = Date.now() + 30_000;
     while (Date.now() < until) {
-      const { body } = await s.api<{ items: Array<{ id: string; finishedAt: string | null; status: string }> }>(
-        "GET",
-        "/v1/ops/jobs?kind=competitorsRefresh&limit=5",
-      );
-      const run = body.items.find((r) => r.id === fired.body.runId);
+      const { body } = await s.api<{
+        items: Array<{ id: string; finishedAt: string | null; status: string; counts: Record<string, number> }>;
+      }>("GET", "/v1/ops/jobs?kind=competitorsRefresh&limit=10");
+      const run = body.items.find((r) => r.id === runId);
       if (run?.finishedAt) return run;
       await sleep(150);
     }
@@ -117,6 +123,40 @@ describe("competitors (connected)", () => {
     expect(await series(a.key, ig.id)).toHaveLength(1);
   });
 
+  it("snapshots are keyed by run: a replayed message writes none; two firings of one day's schedule store one snapshot", async () => {
+    const ig = await track(a.key, "instagram", "rival_shop");
+    const stored = async () =>
+      (await db().entities.competitorMetrics.query.byCompetitor({ competitorId: ig.id }).go()).data;
+    const asks = () => s.sims.control.calls({ operation: "instagram.business_discovery" }).length;
+
+    // A run by hand, then its message replayed (as `pnpm ops replay` or a redelivery would).
+    const run = await refresh();
+    const [snap] = await stored();
+    expect(snap).toMatchObject({ runId: run.id, slot: expect.stringContaining(`#${run.id}`) });
+    const before = asks();
+    await sendMessage("competitors", {
+      kind: "competitors",
+      workspaceId: a.id,
+      competitorId: ig.id,
+      runId: run.id,
+      slot: snap!.slot,
+    } satisfies CompetitorsMessage);
+    await waitFor(() => asks() > before);
+    await sleep(300); // the replay's write (none) and its part report (already reported) come right after
+    expect(await stored()).toHaveLength(1);
+    expect((await finished(run.id)).counts).toEqual(run.counts); // the run's counts are not added to twice
+
+    // EventBridge firing the daily schedule twice: one slot (the day), so one snapshot; the
+    // second run says what it did instead of counting a second snapshot.
+    const first = await finished((await fanOutCompetitors("schedule")).runId);
+    const second = await finished((await fanOutCompetitors("schedule")).runId);
+    const daily = (await stored()).filter((x) => !x.slot.includes("#"));
+    expect(daily).toHaveLength(1);
+    expect(daily[0]!.runId).toBe(first.id);
+    expect(second.counts.alreadyStored).toBeGreaterThanOrEqual(1);
+    expect(second.counts.snapshots ?? 0).toBe((first.counts.snapshots ?? 0) - (second.counts.alreadyStored ?? 0));
+  });
+
   it("routes: 404 for another workspace's, 400 for a bad handle or platform, 204 on delete", async () => {
     const c = await track(a.key, "facebook", "RivalPage");
     expect((await s.api("GET", `/v1/competitors/${c.id}`, undefined, b.key)).status).toBe(404);
@@ -140,3 +180,11 @@ describe("competitors (connected)", () => {
     expect((await s.api("GET", `/v1/competitors/${c.id}`, undefined, a.key)).status).toBe(404);
   });
 });
+
+async function waitFor(check: () => boolean, timeoutMs = 20_000) {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error("condition not met in time");
+    await sleep(100);
+  }
+}

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { type ScheduleKind, schedules } from "@studio/core/config/jobs";
 import * as JobRun from "@studio/core/job-run/job-run";
+import { JOB_RUN_STATUSES } from "@studio/core/job-run/job-run.entity";
 import { runSchedule } from "../../cron/schedules";
 import { requireAdmin } from "../auth";
 import { router } from "../router";
@@ -22,7 +23,11 @@ const JobRunSchema = z
       .string()
       .nullable()
       .openapi({ description: "Set once the run and its whole fan-out have finished; null while running." }),
-    status: z.enum(["running", "ok", "partial", "error"]),
+    status: z.enum(JOB_RUN_STATUSES).openapi({
+      description:
+        "`skipped`: the run did nothing on purpose; `note` says why (e.g. weekly reports are not built yet).",
+    }),
+    note: z.string().nullable().openapi({ description: "What the run did, in words, when its counts cannot say it." }),
     durationMs: z.number().int().nullable(),
     counts: z.record(z.number()),
     failures: z.array(z.object({ ref: z.string(), reason: z.string() })),

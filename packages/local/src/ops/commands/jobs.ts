@@ -14,6 +14,7 @@ interface JobRun {
   startedAt: string;
   finishedAt: string | null;
   status: string;
+  note?: string | null;
   durationMs: number | null;
   counts: Record<string, number>;
   failures: Array<{ ref: string; reason: string }>;
@@ -84,7 +85,8 @@ export const jobsCommand: OpsCommand = (program, ctx) => {
               ? JSON.stringify(run, null, 2)
               : `${schedule} ${runId}: ${run.status} in ${seconds(run.durationMs)} ${counts(run.counts)}`,
           );
-          if (run.status !== "ok") throw new CliError(`run ${runId} ended ${run.status}`);
+          if (run.status !== "ok")
+            throw new CliError(`run ${runId} ended ${run.status}${run.note ? `: ${run.note}` : ""}`);
           return;
         }
         if (Date.now() > until) throw new CliError(`run ${runId} still running after ${o.timeout}s`);
