@@ -125,16 +125,26 @@ describe("explainUnconfirmed", () => {
   });
   it("sets each post against the platform's journal: never sent, sent but nothing created, live", () => {
     const { posts, groups } = explainUnconfirmed({
-      posts: [p("a", "tiktok"), p("b", "tiktok"), p("c", "facebook", "account.needs_reconnect"), p("d", "tiktok")],
+      posts: [
+        p("a", "tiktok"),
+        p("b", "tiktok"),
+        p("c", "facebook", "account.needs_reconnect"),
+        p("d", "tiktok"),
+        p("e", "tiktok"),
+      ],
       accounts: new Map([
         ["acc-tiktok", { externalAccountId: "open_1", status: "active" }],
         ["acc-facebook", { externalAccountId: "100", status: "needs_reconnect" }],
       ]),
-      studio: new Map(),
+      // e: a first init refused (429), the one recorded last (finalCallAt) never arrived.
+      studio: new Map([
+        ["e", { finalCallAt: new Date(10_000).toISOString(), publishId: null, containerId: null, nextCheckAt: null }],
+      ]),
       journal: new Map([
         ["c-b", [{ at: 1, fault: "server_error", answered: 500, created: [] }]],
         ["c-c", [{ at: 2, fault: "response_lost", answered: "cut", created: ["100_9"] }]],
         ["c-d", [{ at: 3, fault: "timeout", answered: "no_answer", created: [] }]],
+        ["c-e", [{ at: 4_000, fault: "rate_limit", answered: 429, created: [] }]],
       ]),
       copiesByCaption: new Map([["c-c", 1]]),
     });
@@ -143,13 +153,14 @@ describe("explainUnconfirmed", () => {
       ["b", "sent_nothing_created", true, "server_error", 0, "active"],
       ["c", "live", true, "response_lost", 1, "needs_reconnect"],
       ["d", "sent_nothing_created", true, "timeout", 0, "active"],
+      ["e", "never_sent", true, "rate_limit", 0, "active"],
     ]);
     expect(posts[2]?.why).toContain("reconnect");
     expect(posts[0]?.why).toContain("publish_id");
     expect(groups.map((g) => [g.platform, g.cause, g.count, g.live])).toEqual([
       ["facebook", "live", 1, 1],
+      ["tiktok", "never_sent", 2, 0],
       ["tiktok", "sent_nothing_created", 2, 0],
-      ["tiktok", "never_sent", 1, 0],
     ]);
   });
 });

@@ -24,13 +24,17 @@ export interface StudioView {
 
 /**
  * Why the outcome stayed unknown, from the ground truth:
- * - `never_sent`: no irreversible call of this post reached the platform (the worker died
- *   between recording the final call and sending it, or the request never left): not live;
+ * - `never_sent`: the irreversible call Studio recorded last (`finalCallAt`) never reached the
+ *   platform (the worker died between recording it and sending it; earlier attempts, if any,
+ *   were refused): not live;
  * - `sent_nothing_created`: it reached the platform, which created nothing (a 5xx, a timeout,
  *   a dropped connection before the action): not live, but the client got no proof of it;
  * - `live`: the platform created the post; Studio has not confirmed it (yet).
  */
 export type Cause = "never_sent" | "sent_nothing_created" | "live";
+
+/** Studio records `finalCallAt` just before sending; the simulator journals the call on arrival. */
+const MARKER_SLACK_MS = 250;
 
 export interface UnconfirmedExplained {
   id: string;
@@ -94,7 +98,11 @@ export function explainUnconfirmed(input: {
     const calls = input.journal.get(p.caption) ?? [];
     const live = input.copiesByCaption.get(p.caption) ?? 0;
     const createdAny = calls.some((c) => (c.created?.length ?? 0) > 0);
-    const cause: Cause = live > 0 || createdAny ? "live" : calls.length ? "sent_nothing_created" : "never_sent";
+    // The call Studio recorded last (finalCallAt) reached the platform if the journal has a call
+    // from then on; earlier ones belong to attempts the platform refused (their marker cleared).
+    const finalAt = view?.finalCallAt ? Date.parse(view.finalCallAt) - MARKER_SLACK_MS : Number.NEGATIVE_INFINITY;
+    const lastReached = calls.some((c) => c.at >= finalAt);
+    const cause: Cause = live > 0 || createdAny ? "live" : lastReached ? "sent_nothing_created" : "never_sent";
     const code = p.lastError?.code ?? "(none)";
     const last = calls.at(-1);
     const e: UnconfirmedExplained = {
@@ -146,7 +154,9 @@ export function explainUnconfirmed(input: {
   }
   return {
     posts: out,
-    groups: [...groups.values()].sort((a, b) => a.platform.localeCompare(b.platform) || b.count - a.count),
+    groups: [...groups.values()].sort(
+      (a, b) => a.platform.localeCompare(b.platform) || b.count - a.count || a.cause.localeCompare(b.cause),
+    ),
   };
 }
 
