@@ -38,14 +38,14 @@ export class Budget {
   private abort: AbortSignal | undefined;
 
   /**
-   * Aborts three quarters of the margin after the deadline: every DynamoDB and SQS request made
-   * for this record ends then (the worker runs the record with it in scope, aws/clients.ts), so
-   * a hung connection costs the record its turn, never the invocation. Until then the writes
-   * that record a step cut at the deadline (a probe's timeout → a retry) can still be made; the
-   * last quarter is the queue consumer's, to report the record.
+   * Aborts half the margin after the deadline: every DynamoDB and SQS request made for this
+   * record ends then (the worker runs the record with it in scope, aws/clients.ts), so a hung
+   * connection costs the record its turn, never the invocation. Until then the writes that
+   * record a step cut at the deadline (a probe's timeout → a retry) can still be made; the rest
+   * of the margin is the queue consumer's, to report the record.
    */
   get signal(): AbortSignal {
-    this.abort ??= AbortSignal.timeout(Math.max(1, this.remainingMs() + (publishTiming().invocation.marginMs * 3) / 4));
+    this.abort ??= AbortSignal.timeout(Math.max(1, this.remainingMs() + publishTiming().invocation.marginMs / 2));
     return this.abort;
   }
 

@@ -52,12 +52,13 @@ export const handler = sqsConsumer("publish", PublishMessage, async (message, re
   const remaining = context?.getRemainingTimeInMillis?.();
   const budget = remaining === undefined ? Budget.standard() : Budget.until(Date.now() + remaining);
   try {
-    // The margin after the budget: three quarters for the record's own bookkeeping (its AWS
-    // requests are aborted then: Budget.signal); a record still running an eighth later — stuck
-    // on something no budget reaches — is returned alone, so it never times out the others.
+    // The margin after the budget: half for the record's own bookkeeping (its AWS requests are
+    // aborted then: Budget.signal); a record still running an eighth later — stuck on something
+    // no budget reaches — is returned alone, so it never times out the others; the rest is for
+    // reporting it (its visibility, why it failed).
     const outcome = await within(
       handlePublishMessage(message, { budget }),
-      budget.deadline + (publishTiming().invocation.marginMs * 7) / 8,
+      budget.deadline + (publishTiming().invocation.marginMs * 5) / 8,
     );
     if (outcome.kind === "ack") return;
     ({ delaySeconds, note } = outcome);

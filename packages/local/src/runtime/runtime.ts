@@ -211,6 +211,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
           const s = serve({ fetch: app.fetch, port, hostname }, () => ok(s));
           s.once("error", fail);
         });
+        // Idle keep-alive connections outlive the client's (undici: 4 s): the client always closes
+        // first. Node's 5 s let a loaded machine's late timers reuse a socket the server had just
+        // closed ("fetch failed" in tests that paused their API calls for a few seconds).
+        (server as { keepAliveTimeout?: number }).keepAliveTimeout = 30_000;
         apiUrl = `http://${hostname === "0.0.0.0" ? "127.0.0.1" : hostname}:${(server.address() as AddressInfo).port}`;
         cleanups.push(
           () =>
