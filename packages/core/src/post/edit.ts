@@ -1,4 +1,5 @@
 import { captionPatch } from "../caption-edit/patch";
+import { editsCloseBeforeDueMs } from "../config/edits";
 import { db } from "../db/service";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import { newId } from "../util/id";
@@ -37,15 +38,21 @@ export interface EditPostInput {
  * transaction, conditional on the version read: never a change without its record nor a record
  * without its change, and of two edits of the same version exactly one is kept.
  *
- * A scheduled post keeps its time. The edit bumps `version`, so a publish message already
+ * A scheduled post keeps its time. Edits close `editsCloseBeforeDueMs()` before it
+ * (config/edits.ts: the publish pipeline's lead plus a clock margin; 409 `post.state_conflict`
+ * from then on, with `editableUntil`). The edit bumps `version`, so a publish message already
  * queued for the old version is dropped by the worker (its claim is conditional on the
  * version), and the post is sent again for the new version at once when it falls due before
  * the dispatcher's next run (or by the dispatcher, which sends every post whose current version
  * has not been sent):
  *
- *   t−1 s  edit commits (version v → v+1)  →  message for v+1 sent with its delay
- *   t      message for v arrives  →  claim(v) fails: dropped
+ *   t−c−ε  edit commits (version v → v+1)  →  message for v+1 sent with its delay
+ *   t−2.5 s…t  message for v arrives  →  stale version: dropped
  *   t      message for v+1 arrives →  claim(v+1) → published with the new caption, once
+ *
+ * And if a worker claimed the post anyway (clocks apart by more than the margin), the edit's
+ * transaction, conditional on (scheduled, v), fails: 409 `post.state_conflict`, never an edit
+ * under a publish in progress.
  *
  * @example
  * const post = await editPost(ws, id, { caption: "New", version: 3 }, "key_…");
@@ -61,6 +68,7 @@ export async function editPost(
     const current = await load(workspaceId, id, { consistent: true });
     if (!EDITABLE.includes(current.status)) throw stateConflict(current, "edited");
     if (current.version !== input.version) throw versionConflict(current);
+    checkEditWindow(current, now);
     const caption = input.caption ?? current.caption;
     const media = input.media ?? current.media;
     checkMedia(current.platform, media);
@@ -107,6 +115,26 @@ export async function editPost(
     if (!EDITABLE.includes(fresh.status)) throw stateConflict(fresh, "edited");
     throw versionConflict(fresh);
   }
+}
+
+/**
+ * 409 `post.state_conflict` once a scheduled post is within `editsCloseBeforeDueMs` of its time
+ * (or of the later time a hold moved it to): the publish pipeline is taking it. `details` says
+ * until when it was editable; cancel or move it to change it.
+ */
+export function checkEditWindow(post: PostItem, now: number): void {
+  if (post.status !== "scheduled" || !post.scheduledFor) return;
+  const at = Date.parse(post.scheduledFor);
+  const held = post.heldUntil ? Date.parse(post.heldUntil) : Number.NaN;
+  const dueAt = Number.isNaN(held) ? at : Math.max(at, held);
+  const closesAt = dueAt - editsCloseBeforeDueMs();
+  if (now < closesAt) return;
+  const seconds = editsCloseBeforeDueMs() / 1000;
+  throw new ConflictError(
+    "post.state_conflict",
+    `This post is due at ${new Date(dueAt).toISOString()} and is being handed to the publisher: edits close ${seconds} s before its time. Cancel or move it to change it.`,
+    { status: post.status, version: post.version, editableUntil: new Date(closesAt).toISOString() },
+  );
 }
 
 /** 409 `post.version_conflict` with the current post in `details`, so the client can merge. */

@@ -1,5 +1,8 @@
 import { applyCaptionPatch } from "@studio/core/caption-edit/patch";
+import { EDIT_CLOCK_MARGIN_MS, editsCloseBeforeDueMs } from "@studio/core/config/edits";
+import { publishTiming } from "@studio/core/config/publishing";
 import { db } from "@studio/core/db/service";
+import { editPost, TEXT_BUDGET_BYTES } from "@studio/core/post/edit";
 import { shardOf } from "@studio/core/util/shard";
 import { connectedEnv } from "@studio/local/testing/connected";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -7,6 +10,7 @@ import { call, DAY, fromNow, HOUR, image, newAccount, newKey, newWorkspace } fro
 
 describe("post edits, caption history and deletion (connected)", () => {
   let owner: string;
+  let workspaceId: string;
   let key: string;
   let keyId: string;
   let viewer: string;
@@ -16,7 +20,7 @@ describe("post edits, caption history and deletion (connected)", () => {
 
   beforeAll(async () => {
     await connectedEnv();
-    ({ ownerKey: owner } = await newWorkspace("Edits", "Europe/Paris"));
+    ({ ownerKey: owner, workspaceId } = await newWorkspace("Edits", "Europe/Paris"));
     const editor = await call("POST", "/v1/api-keys", { token: owner, body: { name: "editor", role: "editor" } });
     key = editor.body.apiKey;
     keyId = editor.body.id;
@@ -42,6 +46,14 @@ describe("post edits, caption history and deletion (connected)", () => {
     return res.body.items as Array<Record<string, unknown>>;
   };
   const stored = async (id: string) => (await db().entities.post.get({ id }).go({ consistent: true })).data;
+  /** A Facebook text post, scheduled (nothing consumes the publish queue here: it stays scheduled). */
+  const scheduled = async (caption: string, at: string) => {
+    const created = await call("POST", "/v1/posts", { token: key, body: { accountId: fb, caption, media: [] } });
+    expect(created.status, created.text).toBe(201);
+    const res = await call("POST", `/v1/posts/${created.body.id}/schedule`, { token: key, body: { scheduledFor: at } });
+    expect(res.status, res.text).toBe(200);
+    return res.body as { id: string; version: number; scheduledFor: string; status: string };
+  };
 
   it("edits a draft's caption: version bumped, original kept, one record with before, after, patch, who and when", async () => {
     const post = await draft({ caption: "Hello world\n#launch" });
@@ -306,5 +318,68 @@ describe("post edits, caption history and deletion (connected)", () => {
       }
       for (const p of posts) expect(await stored(p.id)).toBeNull();
     });
+  });
+
+  it("post.edit_too_large: texts over the item's budget are refused with a clear 400, nothing stored", async () => {
+    // Facebook allows 63,206 characters; in 4-byte characters the new caption and the original
+    // the post keeps forever together pass the 350,000-byte text budget of one item.
+    const big = (c: string) => c.repeat(50_000); // 50,000 characters, 200,000 UTF-8 bytes
+    const res = await call("POST", "/v1/posts", { token: key, body: { accountId: fb, caption: big("😀"), media: [] } });
+    expect(res.status, res.text).toBe(201);
+    const post = res.body as { id: string; version: number };
+    const tooLarge = await edit(post.id, { caption: big("🚀"), version: post.version });
+    expect(tooLarge.status).toBe(400);
+    expect(tooLarge.body.error).toMatchObject({
+      code: "post.edit_too_large",
+      details: { bytes: 400_000, limit: TEXT_BUDGET_BYTES },
+    });
+    expect(tooLarge.body.error.message).toMatch(/Shorten the caption/);
+    // Nothing changed: same caption, same version, no record.
+    const kept = await stored(post.id);
+    expect(kept?.version).toBe(post.version);
+    expect([...(kept?.caption ?? "")][0]).toBe("😀");
+    expect(await edits(post.id)).toEqual([]);
+    // A caption that fits the budget with the original goes through.
+    const ok = await edit(post.id, { caption: "🚀".repeat(30_000), version: post.version });
+    expect(ok.status, ok.text).toBe(200);
+  });
+
+  it("edits close before the post's time (the publish pipeline's lead + a margin), exactly at the boundary, on a controlled clock", async () => {
+    const post = await scheduled("Window", fromNow(2 * HOUR));
+    const cutoff = editsCloseBeforeDueMs();
+    // No edit while a worker may hold the post's publish message (it arrives up to waitEarlyMaxMs early).
+    expect(cutoff).toBe(publishTiming().delivery.waitEarlyMaxMs + EDIT_CLOCK_MARGIN_MS);
+    const closesAt = Date.parse(post.scheduledFor) - cutoff;
+    // 1 ms before the window closes: accepted.
+    const edited = await editPost(
+      workspaceId,
+      post.id,
+      { caption: "Window 2", version: post.version },
+      "key",
+      closesAt - 1,
+    );
+    expect(edited).toMatchObject({ caption: "Window 2", version: post.version + 1, status: "scheduled" });
+    // At the boundary and after: 409 post.state_conflict saying until when it was editable; nothing stored.
+    for (const at of [closesAt, closesAt + 60_000]) {
+      const refused = editPost(workspaceId, post.id, { caption: "Too late", version: edited.version }, "key", at);
+      await expect(refused).rejects.toMatchObject({
+        code: "post.state_conflict",
+        details: { status: "scheduled", editableUntil: new Date(closesAt).toISOString() },
+      });
+    }
+    expect((await stored(post.id))?.caption).toBe("Window 2");
+    expect(await edits(post.id)).toHaveLength(1);
+  });
+
+  it("over HTTP, a post due within its edit window is 409 post.state_conflict (the later, the surer: no race)", async () => {
+    // Due in 3 s, inside the 4.5 s window as soon as it is scheduled: however slow this machine,
+    // the edit comes later still, so the answer cannot change.
+    expect(editsCloseBeforeDueMs()).toBeGreaterThan(3_000);
+    const post = await scheduled("Soon", fromNow(3_000));
+    const refused = await edit(post.id, { caption: "Changed", version: post.version });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe("post.state_conflict");
+    expect(refused.body.error.message).toMatch(/edits close/);
+    expect((await stored(post.id))?.caption).toBe("Soon");
   });
 });
