@@ -240,6 +240,19 @@ describe("classifyNetworkError", () => {
   ] as const)("%s → %s", (_n, ctx, err, kind) => {
     expect(classifyNetworkError(ctx, err).kind).toBe(kind);
   });
+  // What the transport saw decides first (platform/http.ts): never handed to a connected socket →
+  // not sent, whatever the error; handed to one → a reset or timeout may follow the platform acting.
+  it.each([
+    ["our timeout while connecting (TLS handshake hung)", timeout(), false, "retryable"],
+    ["TLS setup failure before writing", netErr("ERR_SSL_WRONG_VERSION_NUMBER"), false, "retryable"],
+    ["a socket error before writing", netErr("UND_ERR_SOCKET"), false, "retryable"],
+    ["timeout after writing", timeout(), true, "unknown_outcome"],
+    ["reset after writing", netErr("ECONNRESET"), true, "unknown_outcome"],
+  ] as const)("final call, %s → %s", (_n, err, sent, kind) => {
+    const e = classifyNetworkError(igFinal, err, sent);
+    expect(e.kind).toBe(kind);
+    if (!sent) expect(e.message).toContain("not sent");
+  });
 });
 
 describe("usage headers", () => {
