@@ -91,9 +91,8 @@ export interface PublishTiming {
   delivery: {
     /**
      * Publish messages are sent to arrive this much (up to a second more: delays are whole
-     * seconds) before the post's time. The worker spends the wait on what only reads (the token,
-     * the media check, TikTok's creator_info) and claims the post at its time to the millisecond,
-     * so neither that work nor a message picked up a little late delays the post.
+     * seconds) before the post's time; the worker waits and claims the post at its time to the
+     * millisecond, so a message picked up a little late (a busy poller) does not delay the post.
      */
     arriveEarlyMs: number;
     /** A message arriving earlier than this is sent back with the rest of its delay instead of waiting. */

@@ -129,8 +129,8 @@ async function sendDue(posts: PostItem[], now: number, stats: DispatchStats, lim
     toSend.push(p);
   }
   if (!toSend.length) return;
-  // Floored delays: a message arrives up to 1 s early and the worker waits out the rest
-  // precisely; a prepare message goes with it on platforms that prepare ahead.
+  // A message arrives 1–2 s early and the worker reads ahead until the post's time
+  // (publishMessages); a prepare message goes with it on platforms that prepare ahead.
   await sendMessages(
     "publish",
     toSend.flatMap((p) => publishMessages(p, dueAtMs(p), now)),

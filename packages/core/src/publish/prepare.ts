@@ -17,8 +17,7 @@ import { dueAtMs, savePrepared } from "./transitions";
  *   nothing (only media_publish does) and a container lives 24 h; at the post's time the
  *   attempt asks its status (FINISHED) and publishes it.
  * - Any platform given a lead: checks the media (the attempt then skips that check). Off by
- *   default on Facebook and TikTok: it would cost a write per post for a request the worker
- *   makes anyway while its message waits for the post's time (worker.ts `lookAhead`).
+ *   default on Facebook and TikTok: a write per post to save one HEAD request at the post's time.
  *
  * The result is saved conditional on the post still being `scheduled` at the version the
  * message names, without bumping it: the claim takes it only for that version, so a caption or

@@ -7,8 +7,7 @@ import {
 } from "../account/tokens";
 import { mediaKindOf, nextPollMs, platformTiming, publishTiming } from "../config/publishing";
 import { db } from "../db/service";
-import { checkMedia, type MediaCheckResult } from "../media/check";
-import { adapters } from "../platform";
+import { checkMedia } from "../media/check";
 import { PlatformError } from "../platform/errors";
 import type { PostItem } from "../post/post";
 import type { PublishMessage } from "../queue/messages";
@@ -23,20 +22,9 @@ import { FlowContext, LostAttemptError, type StepResult } from "./flows/context"
 import { facebookStep } from "./flows/facebook";
 import { instagramStep } from "./flows/instagram";
 import { recheckUnconfirmed } from "./flows/recheck";
-import { privacyLevelFor, tiktokStep } from "./flows/tiktok";
+import { tiktokStep } from "./flows/tiktok";
 import { preparePost } from "./prepare";
-import {
-  claim,
-  complete,
-  dueAtMs,
-  fail,
-  hold,
-  leaseMs,
-  preparedFor,
-  saveStep,
-  takeover,
-  unconfirm,
-} from "./transitions";
+import { claim, complete, dueAtMs, fail, hold, leaseMs, saveStep, takeover, unconfirm } from "./transitions";
 
 /**
  * What the queue consumer does with the message: acknowledge it, or leave it to come back
@@ -115,15 +103,14 @@ async function handle(msg: PublishMessage, r: Run): Promise<PublishOutcome> {
       await sendMessage("publish", msg, Math.floor(Math.max(0, earlyMs - arriveEarlyMs) / 1000));
       return ack("early: re-sent with the remaining delay");
     }
-    // The wait is spent reading ahead; the claim comes at the post's time (a timer may fire a
-    // millisecond before the wall clock gets there: never claim before it).
-    const ahead = earlyMs > 0 ? lookAhead(post, r.budget) : undefined;
+    // The claim comes at the post's time (a timer may fire a millisecond before the wall clock
+    // gets there: never claim before it).
     for (let left = earlyMs; left > 0; left = dueAt - now()) await sleep(left);
     const claimed = await claim(post, now(), receivedAt);
     if (!claimed) return ack("lost the claim");
     logger.info("claimed", { ...log, attempt: claimed.attempts, attemptId: claimed.attemptId });
     crashPoint("after_claim", claimed);
-    return run(claimed, r, await ahead);
+    return run(claimed, r);
   }
 
   if (post.status === "publishing") {
@@ -151,65 +138,17 @@ async function getPost(id: string): Promise<PostItem | null> {
   return data;
 }
 
-/**
- * What a worker reads while its message waits for the post's time (nothing is written for the
- * post; a token refresh, if one is due, is the account's own write): the credentials, the media
- * check (unless a preparation did it for this version) and, on TikTok, creator_info. Whatever
- * fails or is not ready is simply done again after the claim.
- */
-interface Ahead {
-  credentials?: Awaited<ReturnType<typeof freshCredentials>>;
-  media?: MediaCheckResult;
-  privacyLevel?: string;
-}
-
-async function lookAhead(post: PostItem, budget: Budget): Promise<Ahead> {
-  const inv = publishTiming().invocation;
-  const ahead: Ahead = {};
-  try {
-    ahead.credentials = await freshCredentials(post.accountId, {
-      waitMs: budget.timeoutFor(inv.lockWaitMs),
-      timeoutMs: () => budget.timeoutFor(inv.callTimeoutMs),
-    });
-  } catch {
-    return ahead; // read again after the claim, where a failure has its usual consequences
-  }
-  const { creds } = ahead.credentials;
-  const timeoutMs = () => budget.timeoutFor(inv.callTimeoutMs);
-  const ignore = () => undefined;
-  await Promise.all([
-    preparedFor(post)
-      ? undefined
-      : checkMedia(post.platform, post.media, {
-          timeoutMs: budget.timeoutFor(inv.mediaProbeMs),
-          deadlineAt: budget.deadline,
-        }).then((media) => {
-          ahead.media = media;
-        }, ignore),
-    post.platform === "tiktok"
-      ? adapters({ timeoutMs })
-          .tiktok.creatorInfo(creds)
-          .then((info) => {
-            ahead.privacyLevel = privacyLevelFor(info);
-          }, ignore)
-      : undefined,
-  ]);
-  return ahead;
-}
-
 /** One attempt's work on a post it holds. */
-async function run(post: PostItem, r: Run, ahead: Ahead = {}): Promise<PublishOutcome> {
+async function run(post: PostItem, r: Run): Promise<PublishOutcome> {
   const { now, budget } = r;
   const inv = publishTiming().invocation;
   let ctx: FlowContext | undefined;
   let tokenVersion: number | undefined;
   try {
-    const { account, creds } =
-      ahead.credentials ??
-      (await freshCredentials(post.accountId, {
-        waitMs: budget.timeoutFor(inv.lockWaitMs),
-        timeoutMs: () => budget.timeoutFor(inv.callTimeoutMs),
-      }));
+    const { account, creds } = await freshCredentials(post.accountId, {
+      waitMs: budget.timeoutFor(inv.lockWaitMs),
+      timeoutMs: () => budget.timeoutFor(inv.callTimeoutMs),
+    });
     tokenVersion = creds.tokenVersion;
     if (account.breakerUntil && Date.parse(account.breakerUntil) > now()) {
       const untilMs = Date.parse(account.breakerUntil);
@@ -217,18 +156,15 @@ async function run(post: PostItem, r: Run, ahead: Ahead = {}): Promise<PublishOu
     }
     // A prepared attempt (step `prepared`) had its media checked when it was prepared, for this version.
     if (post.step === "claimed" && !post.finalCallAt) {
-      const media =
-        ahead.media ??
-        (await checkMedia(post.platform, post.media, {
-          timeoutMs: budget.timeoutFor(inv.mediaProbeMs),
-          deadlineAt: budget.deadline,
-        }));
+      const media = await checkMedia(post.platform, post.media, {
+        timeoutMs: budget.timeoutFor(inv.mediaProbeMs),
+        deadlineAt: budget.deadline,
+      });
       if (!media.ok) return await settle(post, { kind: "failed", code: media.code, message: media.message }, r);
     }
     if (post.status === "unconfirmed")
       return await settle(post, await recheckUnconfirmed(post, creds, budget, now()), r);
     ctx = new FlowContext(post, creds, now, budget);
-    ctx.privacyLevel = ahead.privacyLevel;
     let result = await step(ctx);
     // Early processing polls (a container, a TikTok upload) are waited out here, finely, while the
     // invocation has time: most media are ready within seconds, sooner than a queue round trip.

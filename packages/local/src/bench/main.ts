@@ -276,9 +276,14 @@ async function main() {
       log(`  due ${spread ? "over the minute from" : "all at"} ${new Date(due).toISOString()}; waiting…`);
       // The event loop's delay is measured from shortly before the first post falls due.
       await sleep(Math.max(0, due - 5_000 - Date.now()));
+      // How many batches the publish poller had in flight (its bound is the queue's maxConcurrency).
+      let busiest = 0;
+      const sampler = setInterval(() => {
+        busiest = Math.max(busiest, rt.pollers.publish?.inFlightBatches ?? 0);
+      }, 50);
       const { result: done, eventLoopDelayMs } = await withEventLoopDelay(() =>
         waitFinal(readPosts, ids, due + 10 * 60_000),
-      );
+      ).finally(() => clearInterval(sampler));
       const ops = counter.counts;
       if (values["delay-dump"]) await writeFile(values["delay-dump"], dumpTimings(done));
       const lateness = (p: Record<string, unknown>) =>
@@ -312,6 +317,7 @@ async function main() {
         delayMs: percentiles(delays),
         delayByDueSecondMs: delayByDueSecond(done),
         eventLoopDelayMs,
+        pollerBatchesInFlightMax: busiest,
         perPlatform,
         dynamo: {
           ...ops,

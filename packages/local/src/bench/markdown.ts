@@ -30,6 +30,7 @@ interface Delay {
   delayMs: P;
   delayByDueSecondMs?: Record<string, P>;
   eventLoopDelayMs?: P;
+  pollerBatchesInFlightMax?: number;
   perPlatform: Record<
     string,
     {
@@ -186,6 +187,10 @@ function breakdownMarkdown(d: Delay): string[] {
   if (d.eventLoopDelayMs)
     out.push(
       `Event-loop delay of the bench process (runtime, simulators and bench in one process) while the posts went out: p50 ${d.eventLoopDelayMs.p50} ms, p99 ${d.eventLoopDelayMs.p99} ms, max ${d.eventLoopDelayMs.max} ms.`,
+    );
+  if (d.pollerBatchesInFlightMax !== undefined)
+    out.push(
+      `Publish poller: at most ${d.pollerBatchesInFlightMax} batches in flight (bounded by the queue's maxConcurrency, as Lambda's event source is).`,
     );
   out.push("");
   return out;

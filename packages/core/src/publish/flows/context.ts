@@ -53,8 +53,6 @@ export class FlowContext {
    * opens for this long after the attempt, so Studio backs off *before* hitting 100%.
    */
   usageBackoffMs = 0;
-  /** TikTok: the privacy level read from creator_info before the claim (worker.ts lookAhead), if it was. */
-  privacyLevel?: string;
 
   constructor(
     public post: PostItem,

@@ -56,8 +56,7 @@ export async function tiktokStep(ctx: FlowContext): Promise<StepResult> {
     );
   }
 
-  // Read while the message waited for the post's time (worker.ts lookAhead), else now.
-  const privacyLevel = ctx.privacyLevel ?? privacyLevelFor(await ctx.call((c) => tt.creatorInfo(c)));
+  const privacyLevel = privacyLevelFor(await ctx.call((c) => tt.creatorInfo(c)));
   const video = ctx.post.media[0];
   if (!video) return { kind: "failed", code: "post.media_invalid", message: "A TikTok post needs exactly one video." };
   const { publishId: id } = await ctx.finalCall((c) =>
