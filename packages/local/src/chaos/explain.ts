@@ -179,7 +179,7 @@ function why(e: UnconfirmedExplained): string {
     case "tiktok":
       if (e.publishId)
         return `${happened} TikTok gave a publish_id but its status never settled within the deadline. Settles when the status does (the re-checks keep asking) or an operator checks the TikTok app.`;
-      return `${happened} TikTok never gave a publish_id, so there is no status to ask, and its only listing (video/list) shows public videos once posted, not one in moderation or private: absence cannot be proven. Would settle it: TikTok accepting an idempotency key on init or listing pending publishes; until then an operator checking the TikTok app.`;
+      return `${happened} TikTok never gave a publish_id, so there is no status to ask, and its only listing (video/list) shows public videos once posted, not one in moderation or private: absence cannot be proven. Would settle it: TikTok accepting an idempotency key on init or listing pending publishes, or a per-attempt, expiring media URL whose access log shows TikTok never pulled the video; until then an operator checking the TikTok app.`;
     case "facebook":
       return `${happened} Facebook's listing did not prove absence within the re-checks (see the account's other posts on the page). Settles when the page shows nothing unexplained since the final call, or an operator checks the page.`;
     case "instagram":
