@@ -230,6 +230,23 @@ describe("token keeper", () => {
   });
 });
 
+describe("publish queue consumption", () => {
+  it("takes at most 50 batches of up to 10 at once, with no batching window (a post waits for nothing)", () => {
+    const q = one(
+      resources(t.queues, "AWS::SQS::Queue").filter((x) => x.Properties.QueueName === queueName(STAGE, "publish")),
+      "publish queue",
+    );
+    const m = one(
+      resources(t.queues, "AWS::Lambda::EventSourceMapping").filter(
+        (x) => x.Properties.EventSourceArn?.["Fn::GetAtt"]?.[0] === q.id,
+      ),
+      "publish event source mapping",
+    );
+    expect(queues.publish).toMatchObject({ batchSize: 10, maxBatchingWindowSeconds: 0, maxConcurrency: 50 });
+    expect(m.Properties.ScalingConfig).toEqual({ MaximumConcurrency: 50 });
+  });
+});
+
 describe("alarms", () => {
   const alarms = () => resources(t.alarms, "AWS::CloudWatch::Alarm");
   const topic = () => one(resources(t.alarms, "AWS::SNS::Topic"), "one alarm topic");

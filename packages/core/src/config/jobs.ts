@@ -98,7 +98,11 @@ export const queues: Record<QueueKind, QueueSpec> = {
     visibilityTimeoutSeconds: 180,
     batchSize: 10,
     maxBatchingWindowSeconds: 0,
-    maxConcurrency: 20,
+    // A message arrives 1–2 s before its post's time and its record waits for it, and a TikTok
+    // record polls ~1.7 s more: at 1,000 posts a minute (17 a second, mostly batches of one or
+    // two) that is ~45 records in flight; 20 concurrent batches left messages waiting to be
+    // picked up. 50 keeps that headroom (the function's own concurrency, not a shared pool).
+    maxConcurrency: 50,
     maxReceiveCount: 10,
     dlqRetentionDays: 14,
   },

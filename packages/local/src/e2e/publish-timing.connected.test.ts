@@ -4,8 +4,8 @@ import { startTestStudio, type TestStudio } from "../testing/studio";
 /**
  * On time, not up to a minute late: a post scheduled 20 s ahead is enqueued by the API call
  * itself with its delay (the dispatcher runs on its real one-minute period here), arrives 1–2 s
- * early (the worker reads ahead meanwhile; Instagram's container is prepared 15 s ahead) and is
- * claimed at its time to the millisecond. The delay reported is
+ * early (Instagram's container is prepared 15 s ahead) and is claimed at its time to the
+ * millisecond. The delay reported is
  * publishedAt − scheduledFor. Timings are behaviour here (the promise to the user), with slack
  * for a loaded 2-core machine; the benchmark measures them properly.
  */
