@@ -54,9 +54,13 @@ let t: { storage: Template; queues: Template; schedules: Template; api: Template
 const ALARM_EMAIL = "oncall@example.com";
 const ALARM_WEBHOOK = "https://hooks.example.com/studio";
 
+/** The API's public URL given at deploy (a domain verified with TikTok). */
+const PUBLIC_API_URL = "https://api.studio.example";
+
 beforeAll(async () => {
   process.env.STUDIO_ALARM_EMAILS = ALARM_EMAIL;
   process.env.STUDIO_ALARM_WEBHOOKS = ALARM_WEBHOOK;
+  process.env.STUDIO_PUBLIC_API_URL = PUBLIC_API_URL;
   const { template } = await synthesize(STAGE);
   t = {
     storage: template(Storage),
@@ -153,6 +157,10 @@ describe.each(Object.values(queues))("queue $name", (spec) => {
     expect(p.MaximumBatchingWindowInSeconds).toBe(spec.maxBatchingWindowSeconds);
     expect(p.ScalingConfig).toEqual({ MaximumConcurrency: spec.maxConcurrency });
     expect(spec.maxConcurrency).toBeGreaterThanOrEqual(2); // the SQS event source minimum
+  });
+
+  it("tells its consumer the API's public URL (platforms fetch media through it)", () => {
+    expect(consumer().Properties.Environment.Variables.STUDIO_PUBLIC_API_URL).toBe(PUBLIC_API_URL);
   });
 
   it("hides a message at least 6× as long as its consumer may run, or renews it by heartbeat", () => {

@@ -42,6 +42,11 @@ export function Queues({ stack, app }: StackContext) {
     STUDIO_STAGE: app.stage,
     STUDIO_TABLE_NAME: table.tableName,
   };
+  // The API's public URL on a domain verified with TikTok (PULL_FROM_URL): TikTok fetches media
+  // through it, which lets a lost init answer be settled (core/publish/media-pull.ts). Given at
+  // deploy; without it TikTok gets the media URL itself.
+  const publicApiUrl = process.env.STUDIO_PUBLIC_API_URL;
+  if (publicApiUrl) environment.STUDIO_PUBLIC_API_URL = publicApiUrl;
   for (const { kind, queue, dlq } of created) {
     environment[`STUDIO_QUEUE_URL_${kind.toUpperCase()}`] = queue.queueUrl;
     environment[`STUDIO_DLQ_URL_${kind.toUpperCase()}`] = dlq.queueUrl;

@@ -99,6 +99,14 @@ export const PostEntity = new Entity({
     /** Set before the irreversible call is sent: from here on the post may be live. */
     finalCallAt: { type: "string" },
     /**
+     * TikTok (PULL_FROM_URL): the ticket of the media URL the current init hands TikTok
+     * (publish/media-pull.ts). TikTok can fetch the video only through it; `pulledTicket` and
+     * `pulledAt` record that it did. Closing an unpulled ticket proves the init can never post.
+     */
+    pullTicket: { type: "string" },
+    pulledTicket: { type: "string" },
+    pulledAt: { type: "string" },
+    /**
      * When the worker picked up the message that claimed the post (before waiting out an early
      * arrival), and when it claimed it: written by the claim itself (no extra write), they show
      * where a post's publish delay went (the benchmark's breakdown).

@@ -147,6 +147,7 @@ export type StepPatch = Partial<
     | "containerId"
     | "publishId"
     | "finalCallAt"
+    | "pullTicket"
     | "externalPostId"
     | "platformPostId"
     | "processingSince"

@@ -12,6 +12,7 @@ import { campaigns } from "./routes/campaigns";
 import { competitors } from "./routes/competitors";
 import { health } from "./routes/health";
 import { jobs } from "./routes/jobs";
+import { mediaPulls } from "./routes/media-pulls";
 import { metrics } from "./routes/metrics";
 import { ops } from "./routes/ops";
 import { opsHealth } from "./routes/ops-health";
@@ -67,6 +68,7 @@ app.route("/", competitors);
 app.route("/", plans);
 app.route("/", usage);
 app.route("/", repurpose);
+app.route("/", mediaPulls);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   type: "http",

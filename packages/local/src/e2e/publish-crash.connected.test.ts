@@ -66,17 +66,18 @@ describe("publishing survives a crash at every step (connected)", () => {
     expect(s.copies(caption)).toBe(0);
   });
 
-  it.concurrent("tiktok: crash between recording the final call and sending it → unconfirmed, never re-sent", async () => {
-    // TikTok's init is the irreversible call and, without a publish_id, only the account's recent
-    // videos can tell whether it happened — and a video still in moderation is not listed yet.
-    // Studio cannot prove the call was never sent, so it does not guess: the post is
-    // `unconfirmed` with a reason, re-checked on a slow schedule, and init is not repeated.
+  it.concurrent("tiktok: crash between recording the final call and sending it → the unfetched media ticket proves it, sent once, published once", async () => {
+    // Without a publish_id, TikTok's video list cannot prove that init never happened (a video
+    // in moderation is not listed). The media ticket can: TikTok never fetched the video
+    // through it, and once Studio closes it, never can (core/publish/media-pull.ts). So init is
+    // sent now — for the first time — and the post is published exactly once.
     const caption = "crash tiktok before_final_call";
     armCrash("before_final_call", { caption });
     const post = await s.schedule(key, accounts.tiktok as string, { caption, media: [s.media("video.mp4")] });
     const done = await s.waitFinal(key, post.id, 45_000);
-    expect(done.status).toBe("unconfirmed");
-    expect(done.lastError?.code).toBe("post.outcome_unknown");
-    expect(s.copies(caption)).toBe(0);
+    expect(done.status).toBe("published");
+    expect(s.copies(caption)).toBe(1);
+    const inits = s.sims.control.calls({ operation: "tiktok.init" }).filter((c) => c.caption === caption);
+    expect(inits).toHaveLength(1);
   });
 });

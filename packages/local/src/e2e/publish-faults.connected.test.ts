@@ -342,9 +342,24 @@ describe.concurrent("publishing under faults (connected)", () => {
       expect(s.sims.control.calls({ operation: "tiktok.init", accountId: acct.externalAccountId }).length).toBe(1);
     });
 
-    it("TikTok: init lost and the platform cannot tell → unconfirmed with a reason, never re-sent", async () => {
+    it("TikTok: init unanswered and never acted on → the unfetched media ticket is closed, init sent again, published once", async () => {
       const acct = await s.connect(key, "tiktok");
       fault({ operation: "tiktok.init", type: "timeout", delayMs: 500, accountId: acct.externalAccountId });
+      fault({ operation: "tiktok.recent_videos", type: "server_error", rate: 1, accountId: acct.externalAccountId });
+      const c = caption("tt never acted");
+      const post = await s.schedule(key, acct.id, { caption: c, media: [s.media("video.mp4")] });
+      const done = await s.waitFinal(key, post.id, 60_000);
+      expect(done.status).toBe("published");
+      expect(s.copies(c)).toBe(1);
+      // The first init reached TikTok and did nothing (never answered); the second, with a new
+      // ticket, posted it.
+      const inits = s.sims.control.journal({ caption: c });
+      expect(inits.map((i) => i.answered)).toEqual(["no_answer", 200]);
+    });
+
+    it("TikTok: init acted on, answer lost, the video list failing → TikTok fetched the video: unconfirmed, never re-sent", async () => {
+      const acct = await s.connect(key, "tiktok");
+      fault({ operation: "tiktok.init", type: "response_lost", accountId: acct.externalAccountId });
       fault({ operation: "tiktok.recent_videos", type: "server_error", rate: 1, accountId: acct.externalAccountId });
       const c = caption("tt cannot tell");
       const post = await s.schedule(key, acct.id, { caption: c, media: [s.media("video.mp4")] });
@@ -352,13 +367,14 @@ describe.concurrent("publishing under faults (connected)", () => {
       expect(done.status).toBe("unconfirmed");
       expect(done.lastError?.message).toBeTruthy();
       expect(s.sims.control.calls({ operation: "tiktok.init", accountId: acct.externalAccountId }).length).toBe(1);
+      expect(s.copies(c)).toBe(1);
       // An operator settles it by hand.
       const settled = await s.api("POST", `/v1/ops/posts/${post.id}/settle`, {
-        outcome: "failed",
-        reason: "not on TikTok",
+        outcome: "published",
+        externalPostId: "settled-by-hand",
       });
       expect(settled.status).toBe(200);
-      expect(settled.body).toMatchObject({ status: "failed" });
+      expect(settled.body).toMatchObject({ status: "published" });
     });
   });
 });

@@ -31,6 +31,9 @@ export interface ScheduleOptions {
   periodSeconds?: Record<string, number>;
 }
 
+/** The public API URL the last runtime of this process put in the environment (not the user's). */
+let runtimeSetPublicUrl: string | undefined;
+
 export interface RuntimeOptions {
   /** API port; 0 picks a free one. Default `STUDIO_PORT` or 3000. */
   port?: number;
@@ -216,6 +219,15 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         // closed ("fetch failed" in tests that paused their API calls for a few seconds).
         (server as { keepAliveTimeout?: number }).keepAliveTimeout = 30_000;
         apiUrl = `http://${hostname === "0.0.0.0" ? "127.0.0.1" : hostname}:${(server.address() as AddressInfo).port}`;
+        // Platforms fetch media through the API (core/publish/media-pull.ts): this one, unless
+        // the environment names another (e.g. a tunnel a real platform can reach).
+        const publicUrl = apiUrl;
+        if (!process.env.STUDIO_PUBLIC_API_URL || process.env.STUDIO_PUBLIC_API_URL === runtimeSetPublicUrl) {
+          process.env.STUDIO_PUBLIC_API_URL = runtimeSetPublicUrl = publicUrl;
+          cleanups.push(async () => {
+            if (process.env.STUDIO_PUBLIC_API_URL === publicUrl) delete process.env.STUDIO_PUBLIC_API_URL;
+          });
+        }
         cleanups.push(
           () =>
             new Promise<void>((ok) => {

@@ -141,6 +141,8 @@ export interface SimPublish {
   postId?: string;
   /** A `stuck` fault: processing never completes. */
   stuck?: boolean;
+  /** Downloading a video from another host (PULL_FROM_URL): no post until the pull succeeds. */
+  pulling?: boolean;
 }
 
 export interface CallRecord {

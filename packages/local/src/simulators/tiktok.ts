@@ -2,7 +2,7 @@ import { bearer, checkTikTokToken } from "./graph-auth";
 import { inspectOwnMedia } from "./media";
 import { run, tiktokError } from "./pipeline";
 import { json, type Reply, type SimRequest } from "./sim-http";
-import { newId, newToken, type SimState } from "./state";
+import { newId, newToken, type SimPublish, type SimState } from "./state";
 
 const ok = (data: unknown): Reply => json(200, { data, error: { code: "ok", message: "", log_id: newId("log") } });
 const PRIVACY = ["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "FOLLOWER_OF_CREATOR", "SELF_ONLY"];
@@ -17,7 +17,7 @@ function accountOf(state: SimState, token: string | undefined) {
 export function publishStatus(state: SimState, publishId: string) {
   const p = state.publishes.get(publishId)!;
   const age = state.now() - p.createdAt;
-  if (age < state.config.tiktokDownloadMs) return { status: "PROCESSING_DOWNLOAD" };
+  if (p.pulling || age < state.config.tiktokDownloadMs) return { status: "PROCESSING_DOWNLOAD" };
   if (p.failReason) return { status: "FAILED", fail_reason: p.failReason };
   if (p.stuck) return { status: "PROCESSING_UPLOAD" };
   if (age < state.config.tiktokCompleteMs) return { status: "PROCESSING_UPLOAD" };
@@ -89,7 +89,7 @@ export async function tiktok(state: SimState, sim: SimRequest, selfOrigin: strin
           const p = state.publishes.get(id);
           if (!p || p.accountId !== tokenAccount)
             return tiktokError(400, "invalid_params", "publish_id does not exist.");
-          if (fault?.type === "stuck" && !p.failReason && p.postId) {
+          if (fault?.type === "stuck" && !p.failReason && (p.postId || p.pulling)) {
             // Processing never ends: the video never goes live.
             p.stuck = true;
             state.posts = state.posts.filter((x) => x.id !== p.postId);
@@ -194,6 +194,14 @@ function init(
           : undefined);
   const publishId = `v_pub_url~v2-1.${newId()}`;
   const now = state.now();
+  if (own === undefined && !failReason) {
+    // A URL on another host (Studio's media ticket): TikTok pulls it, as the real one does, and
+    // posts the video only if the pull succeeds.
+    const rec: SimPublish = { publishId, accountId, title, videoUrl, createdAt: now, pulling: true };
+    state.publishes.set(publishId, rec);
+    void pullVideo(state, rec, selfOrigin);
+    return json(200, { data: { publish_id: publishId }, error: { code: "ok", message: "", log_id: newId("log") } });
+  }
   const postId = failReason ? undefined : newId("73");
   state.publishes.set(publishId, { publishId, accountId, title, videoUrl, createdAt: now, failReason, postId });
   if (postId)
@@ -207,6 +215,42 @@ function init(
       via: "tiktok.init",
     });
   return json(200, { data: { publish_id: publishId }, error: { code: "ok", message: "", log_id: newId("log") } });
+}
+
+/**
+ * TikTok's download of a PULL_FROM_URL video from another host (redirects followed): a failed
+ * fetch fails the publish (`video_pull_failed`), a fetched file that is not a video fails its
+ * format check, anything else becomes a post, visible `tiktokCompleteMs` after init.
+ */
+async function pullVideo(state: SimState, rec: SimPublish, selfOrigin: string): Promise<void> {
+  let failReason: string | undefined;
+  try {
+    const res = await fetch(rec.videoUrl, { redirect: "follow", signal: AbortSignal.timeout(15_000) });
+    await res.body?.cancel().catch(() => undefined);
+    const own = inspectOwnMedia(res.url, selfOrigin);
+    const type = (own && own !== "missing" ? own.contentType : res.headers.get("content-type")) ?? "";
+    if (!res.ok || own === "missing") failReason = "video_pull_failed";
+    else if (!type.startsWith("video/") || (own && own.size > 4 * GB)) failReason = "file_format_check_failed";
+  } catch {
+    failReason = "video_pull_failed";
+  }
+  rec.pulling = false;
+  // Forgotten meanwhile (a reset), or failed or stuck by a fault on the status: nothing to post.
+  if (state.publishes.get(rec.publishId) !== rec || rec.failReason || rec.stuck) return;
+  if (failReason) {
+    rec.failReason = failReason;
+    return;
+  }
+  rec.postId = newId("73");
+  state.addPost({
+    platform: "tiktok",
+    accountId: rec.accountId,
+    id: rec.postId,
+    caption: rec.title,
+    createdAt: rec.createdAt,
+    visibleAt: rec.createdAt + state.config.tiktokCompleteMs,
+    via: "tiktok.init",
+  });
 }
 
 function refresh(state: SimState, sim: SimRequest): Reply {

@@ -121,9 +121,9 @@ export class FlowContext {
    * Records that the irreversible call is about to be sent. From here on the post may be live:
    * a crash, timeout or lost answer is reconciled with the platform, never repeated blindly.
    */
-  async markFinalCall(): Promise<PostItem> {
+  async markFinalCall(extra: StepPatch = {}): Promise<PostItem> {
     // Conditional on no marker: of two copies of one message, only one may send the call.
-    const patch = { finalCallAt: new Date(this.now()).toISOString(), step: "final_call" };
+    const patch = { ...extra, finalCallAt: new Date(this.now()).toISOString(), step: "final_call" };
     const next = await saveStep(this.post, patch, this.now(), { expectFinalCallAt: null });
     if (!next) throw new LostAttemptError(this.post.id);
     this.post = next;
@@ -137,9 +137,9 @@ export class FlowContext {
    * `finalCallAt` is cleared so the retry is a plain retry; an `unknown_outcome` keeps it, and
    * the next run reconciles.
    */
-  async finalCall<T>(fn: (creds: AccountCredentials) => Promise<T>): Promise<T> {
+  async finalCall<T>(fn: (creds: AccountCredentials) => Promise<T>, extra: StepPatch = {}): Promise<T> {
     if (!this.budget.fitsFinalCall()) throw new OutOfTimeError("the final call");
-    await this.markFinalCall();
+    await this.markFinalCall(extra);
     crashPoint("before_final_call", this.post);
     try {
       const result = await this.call(fn);

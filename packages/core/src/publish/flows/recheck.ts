@@ -3,6 +3,7 @@ import { adapters } from "../../platform";
 import type { AccountCredentials } from "../../platform/types";
 import type { PostItem } from "../../post/post";
 import type { Budget } from "../budget";
+import { closeTicket } from "../media-pull";
 import type { StepResult } from "./context";
 import { facebookEvidence, findOurs } from "./evidence";
 
@@ -14,8 +15,10 @@ import { facebookEvidence, findOurs } from "./evidence";
  * - Instagram: the container's status (FINISHED, ERROR, EXPIRED: media_publish did not take effect).
  * - Facebook: the page's listing (`published_posts`, or `videos` for a video) long enough after
  *   the final call shows nothing unexplained (flows/evidence.ts).
- * - TikTok: the publish status (FAILED, SEND_TO_USER_INBOX). Without a publish_id nothing can:
- *   recent videos do not list a video in moderation, so such a post stays unconfirmed.
+ * - TikTok: the publish status (FAILED, SEND_TO_USER_INBOX). Without a publish_id, the media
+ *   ticket (media-pull.ts): closing a ticket TikTok never fetched proves the init can never post
+ *   (the only write a re-check makes). A fetched video, or no ticket: recent videos do not list
+ *   a video in moderation, so such a post stays unconfirmed.
  */
 export async function recheckUnconfirmed(
   post: PostItem,
@@ -59,6 +62,9 @@ export async function recheckUnconfirmed(
           return notLive("TikTok put the video in the creator's inbox instead of posting it.");
         return stay;
       }
+      // The media ticket (media-pull.ts): never fetched → closed now, so the init can never post.
+      if (post.pullTicket && (await closeTicket(post)).outcome === "closed")
+        return notLive("TikTok never fetched the video, and now cannot: it was not posted.");
       const match = await findOurs(await a.tiktok.recentVideos(creds, 100), post);
       return match ? { kind: "published", platformPostId: match.id } : stay;
     }

@@ -1,4 +1,5 @@
 import { crashPoint } from "../crash";
+import { closeTicket, newTicket, publicApiUrl, pullUrl } from "../media-pull";
 import { FlowContext, reconcileByRecentPosts, type StepResult } from "./context";
 
 /**
@@ -7,7 +8,9 @@ import { FlowContext, reconcileByRecentPosts, type StepResult } from "./context"
  * ever polled, never initialised again; polls back off within the status quota (30 a minute per
  * token) until the processing deadline, then the post is `unconfirmed` (init was sent: it may
  * still go live) and the slow re-checks keep asking. If init's answer was lost (no publish_id),
- * the account's recent videos are the only witness; if they cannot tell, `unconfirmed`.
+ * the account's recent videos show the video if it went live; if they do not within the quick
+ * reconciliation, the media ticket decides (media-pull.ts): never fetched → closed, proven not
+ * live, init again; fetched → `unconfirmed` (TikTok has the video), the slow re-checks go on.
  */
 export async function tiktokStep(ctx: FlowContext): Promise<StepResult> {
   // Re-entered once after init, with publishId set: the poll branch answers.
@@ -46,21 +49,41 @@ export async function tiktokStep(ctx: FlowContext): Promise<StepResult> {
     }
   }
   if (ctx.post.finalCallAt) {
+    // Past the quick look, a media ticket TikTok never fetched settles it (media-pull.ts): closed
+    // now, that init can never post anything, so a new init is a plain retry. Asked before the
+    // video list, which a failing TikTok may not answer.
+    const sinceFinalCall = ctx.now() - Date.parse(ctx.post.finalCallAt);
+    if (ctx.post.pullTicket && sinceFinalCall >= ctx.timing.reconcile.deadlineMs) {
+      const { outcome, post } = await closeTicket(ctx.post);
+      ctx.post = post;
+      if (outcome === "closed") {
+        await ctx.save({ step: "reconciled_not_live" }, ["finalCallAt"]);
+        return { kind: "wait", delayMs: 0 };
+      }
+    }
     const recent = await ctx.call((c) => tt.recentVideos(c, 100));
     // A video found this way has a video id (platformPostId) but no publish_id: TikTok never gave one.
     return reconcileByRecentPosts(
       ctx,
       recent,
       (match) => ({ platformPostId: match.id }),
-      "TikTok did not answer the publish request and the video is not among the account's recent videos (it may still be in moderation). Studio keeps checking; check the TikTok app and settle it by hand if needed.",
+      ctx.post.pulledTicket && ctx.post.pulledTicket === ctx.post.pullTicket
+        ? "TikTok did not answer the publish request but fetched the video, which is not among the account's recent videos yet (it may still be in moderation). Studio keeps checking; check the TikTok app and settle it by hand if needed."
+        : "TikTok did not answer the publish request and the video is not among the account's recent videos (it may still be in moderation). Studio keeps checking; check the TikTok app and settle it by hand if needed.",
     );
   }
 
   const privacyLevel = privacyLevelFor(await ctx.call((c) => tt.creatorInfo(c)));
   const video = ctx.post.media[0];
   if (!video) return { kind: "failed", code: "post.media_invalid", message: "A TikTok post needs exactly one video." };
-  const { publishId: id } = await ctx.finalCall((c) =>
-    tt.initVideo(c, { title: ctx.post.caption, videoUrl: video.url, privacyLevel }),
+  // TikTok fetches the video through a ticket of Studio's own (media-pull.ts) when the API has a
+  // public URL: the witness that can later prove a lost init did nothing.
+  const base = publicApiUrl();
+  const pullTicket = base ? newTicket() : undefined;
+  const videoUrl = base && pullTicket ? pullUrl(base, ctx.post.id, pullTicket) : video.url;
+  const { publishId: id } = await ctx.finalCall(
+    (c) => tt.initVideo(c, { title: ctx.post.caption, videoUrl, privacyLevel }),
+    pullTicket ? { pullTicket } : {},
   );
   await ctx.save({ publishId: id, step: "publish_initiated" });
   crashPoint("after_init", ctx.post);
