@@ -5,7 +5,8 @@
  *
  * - `operationId`: camelCase, unique (generated SDKs name their methods after it);
  * - `security`: `[{ bearerAuth: [] }]`, or `[]` for a public route (never left out);
- * - at least one 4xx response (spread `errors` from schemas.ts: it carries 400–429).
+ * - at least one 4xx response (spread `errors` from schemas.ts: it carries 400–429);
+ * - at least one 2xx or 3xx response (Redocly's `operation-2xx-response`, widened to redirects).
  */
 export interface RouteShape {
   method: string;
@@ -24,6 +25,9 @@ export function routeProblems(route: RouteShape): string[] {
   }
   if (!Array.isArray(route.security)) {
     out.push(`${where}: needs security ([{ bearerAuth: [] }], or [] for a public route)`);
+  }
+  if (!Object.keys(route.responses ?? {}).some((code) => /^[23](\d\d|XX)$/.test(code))) {
+    out.push(`${where}: needs at least one 2xx (or 3xx) response`);
   }
   if (!Object.keys(route.responses ?? {}).some((code) => /^4(\d\d|XX)$/.test(code))) {
     out.push(`${where}: needs at least one 4xx response (spread \`errors\` from schemas.ts)`);
