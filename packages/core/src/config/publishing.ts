@@ -195,12 +195,14 @@ export const DEFAULT_PUBLISH_TIMING: PublishTiming = {
     },
   },
   retry: { baseMs: 2 * SECOND, capMs: 15 * MINUTE, windowMs: HOUR },
-  // 15 s = the dispatcher's lookahead beyond its period: every post it sends is due at least
+  // 15 s = the dispatcher's lookahead beyond its periods: every post it sends is due at least
   // 15 s later, so each prepare message arrives 15 s before its post, spread over the minute
   // like the posts (a longer lead would bunch the prepares of a minute's first posts at the
   // dispatcher's run). An image container is FINISHED within seconds; a reel still processing
   // at the post's time is polled from when it was created.
-  prepare: { leadMs: { instagram: 15 * SECOND, facebook: 0, tiktok: 0 }, minLeadMs: 5 * SECOND },
+  // TikTok: creator_info and the media check are reads, done ahead too (measured: they were
+  // most of the p99 between the post's time and init).
+  prepare: { leadMs: { instagram: 15 * SECOND, facebook: 0, tiktok: 15 * SECOND }, minLeadMs: 5 * SECOND },
   delivery: { arriveEarlyMs: SECOND, waitEarlyMaxMs: 2_500 },
   breaker: { holdInPlaceMaxMs: MINUTE },
   leaseMs: 2 * MINUTE,

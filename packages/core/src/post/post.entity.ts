@@ -89,6 +89,13 @@ export const PostEntity = new Entity({
     preparedVersion: { type: "number" },
     preparedAt: { type: "string" },
     preparedContainerId: { type: "string" },
+    /** TikTok: the privacy level read from creator_info when the post was prepared. */
+    preparedPrivacyLevel: { type: "string" },
+    /**
+     * TikTok: the privacy level the attempt posts with, taken over from its preparation by the
+     * claim (used while the attempt's step is still `prepared`; later attempts ask again).
+     */
+    privacyLevel: { type: "string" },
     /** When the platform started processing the media (Instagram container created): the processing deadline counts from here. */
     processingSince: { type: "string" },
     /**

@@ -7,6 +7,7 @@ import { openBreaker } from "./breaker";
 import type { Budget } from "./budget";
 import { InjectedCrash } from "./crash";
 import { FlowContext } from "./flows/context";
+import { privacyLevelFor } from "./flows/tiktok";
 import { dueAtMs, savePrepared } from "./transitions";
 
 /**
@@ -16,8 +17,10 @@ import { dueAtMs, savePrepared } from "./transitions";
  * - Instagram: checks the media and creates the container. Creating a container publishes
  *   nothing (only media_publish does) and a container lives 24 h; at the post's time the
  *   attempt asks its status (FINISHED) and publishes it.
+ * - TikTok: checks the media and reads creator_info (the privacy level to post with), both
+ *   reads, so that at its time only init and the status polls are left.
  * - Any platform given a lead: checks the media (the attempt then skips that check). Off by
- *   default on Facebook and TikTok: a write per post to save one HEAD request at the post's time.
+ *   default on Facebook: a write per post to save one HEAD request at the post's time.
  *
  * The result is saved conditional on the post still being `scheduled` at the version the
  * message names, without bumping it: the claim takes it only for that version, so a caption or
@@ -52,6 +55,13 @@ export async function preparePost(post: PostItem, version: number, now: () => nu
       const content = { caption: post.caption, media: post.media };
       const { containerId } = await ctx.call((c) => ctx.api.instagram.createContainer(c, content));
       saved = await savePrepared(post, { preparedContainerId: containerId, preparedAt: new Date(now()).toISOString() });
+    } else if (post.platform === "tiktok") {
+      // creator_info is a read: at the post's time only init and the status polls are left.
+      const privacyLevel = privacyLevelFor(await ctx.call((c) => ctx.api.tiktok.creatorInfo(c)));
+      saved = await savePrepared(post, {
+        preparedPrivacyLevel: privacyLevel,
+        preparedAt: new Date(now()).toISOString(),
+      });
     } else {
       // Elsewhere only the media check (when a lead is configured for the platform).
       saved = await savePrepared(post, { preparedAt: new Date(now()).toISOString() });

@@ -55,7 +55,7 @@ export function preparedFor(post: PostItem): PostItem | undefined {
   return post.preparedVersion === post.version && post.preparedAt ? post : undefined;
 }
 
-const PREPARED = ["preparedVersion", "preparedAt", "preparedContainerId"] as const;
+const PREPARED = ["preparedVersion", "preparedAt", "preparedContainerId", "preparedPrivacyLevel"] as const;
 
 /**
  * Claims a scheduled post for one publish attempt. Conditional on the status and the version
@@ -80,6 +80,7 @@ export function claim(post: PostItem, now: number, receivedAt = now): Promise<Po
         ...(prepared?.preparedContainerId
           ? { containerId: prepared.preparedContainerId, processingSince: prepared.preparedAt }
           : {}),
+        ...(prepared?.preparedPrivacyLevel ? { privacyLevel: prepared.preparedPrivacyLevel } : {}),
         receivedAt: iso(receivedAt),
         claimedAt: iso(now),
         updatedAt: iso(now),
@@ -127,7 +128,7 @@ export function takeover(post: PostItem, now: number): Promise<PostItem | undefi
  */
 export function savePrepared(
   post: PostItem,
-  patch: Pick<PostItem, "preparedAt"> & Partial<Pick<PostItem, "preparedContainerId">>,
+  patch: Pick<PostItem, "preparedAt"> & Partial<Pick<PostItem, "preparedContainerId" | "preparedPrivacyLevel">>,
 ): Promise<PostItem | undefined> {
   return conditional(async () => {
     const { data } = await db()

@@ -10,11 +10,12 @@ import { startTestStudio, TEST_TIMING, type TestStudio } from "../testing/studio
  * taken by the claim only for the version it was made for; and messages that arrive early. The
  * dispatcher runs on its real one-minute period, so the messages are the ones the API sent at
  * scheduling: the prepare message `LEAD` before the post's time, the publish message at it.
- * Posts are scheduled 14 s ahead: the prepare arrives after 6 s, 8 s before the post is due
- * (room for a loaded machine), and no assertion depends on how late within that it comes.
+ * Posts are scheduled 24 s ahead: the prepare arrives after 8 s, 16 s before the post is due —
+ * room for a loaded machine: an edit must still land before edits close (4.5 s before the
+ * post's time, config/edits.ts) — and no assertion depends on how late within that it comes.
  */
-const LEAD = 8_000;
-const AHEAD = 14_000;
+const LEAD = 16_000;
+const AHEAD = 24_000;
 
 // The scenarios run side by side (each on its own account), so the file takes one post's lead.
 describe.concurrent("preparing ahead of the post's time (connected)", () => {
@@ -24,7 +25,7 @@ describe.concurrent("preparing ahead of the post's time (connected)", () => {
   beforeAll(async () => {
     process.env.STUDIO_PUBLISH_TIMING = JSON.stringify({
       ...TEST_TIMING,
-      prepare: { leadMs: { instagram: LEAD, facebook: 0, tiktok: 0 }, minLeadMs: 3_000 },
+      prepare: { leadMs: { instagram: LEAD, facebook: 0, tiktok: LEAD }, minLeadMs: 3_000 },
       delivery: { arriveEarlyMs: 1_000, waitEarlyMaxMs: 6_000 },
     });
     s = await startTestStudio({ dispatcherSeconds: 60 });
@@ -141,6 +142,28 @@ describe.concurrent("preparing ahead of the post's time (connected)", () => {
     const inits = calls("tiktok.init", tt.externalAccountId);
     expect(inits).toHaveLength(1);
     expect(inits[0]?.at as number, "init only after the claim").toBeGreaterThanOrEqual(claimedReal);
+    expect(s.copies(caption)).toBe(1);
+  });
+
+  it("TikTok: creator_info and the media check are done ahead; at its time only init and the polls", async ({
+    expect,
+  }) => {
+    const tt = await s.connect(key, "tiktok");
+    const caption = `prepared tt ${tag}`;
+    const post = await s.schedule(key, tt.id, { caption, media: [s.media("video.mp4")], inMs: AHEAD });
+    const ready = await prepared(post.id);
+    expect(ready.status).toBe("scheduled");
+    expect(ready.preparedPrivacyLevel).toBe("PUBLIC_TO_EVERYONE");
+    const done = await s.waitFinal(key, post.id, 40_000);
+    expect(done.status).toBe("published");
+    const due = Date.parse(post.scheduledFor as string);
+    const infos = calls("tiktok.creator_info", tt.externalAccountId);
+    expect(infos, "creator_info read once, ahead").toHaveLength(1);
+    expect(infos[0]?.at as number).toBeLessThan(due);
+    const inits = calls("tiktok.init", tt.externalAccountId);
+    expect(inits).toHaveLength(1);
+    expect(inits[0]?.at as number, "init never before the post's time").toBeGreaterThanOrEqual(due);
+    expect((await item(post.id)).preparedPrivacyLevel).toBeUndefined();
     expect(s.copies(caption)).toBe(1);
   });
 

@@ -73,7 +73,9 @@ export async function tiktokStep(ctx: FlowContext): Promise<StepResult> {
     );
   }
 
-  const privacyLevel = privacyLevelFor(await ctx.call((c) => tt.creatorInfo(c)));
+  // Read when the post was prepared (publish/prepare.ts), for this very attempt; else now.
+  const prepared = ctx.post.step === "prepared" ? ctx.post.privacyLevel : undefined;
+  const privacyLevel = prepared ?? privacyLevelFor(await ctx.call((c) => tt.creatorInfo(c)));
   const video = ctx.post.media[0];
   if (!video) return { kind: "failed", code: "post.media_invalid", message: "A TikTok post needs exactly one video." };
   // TikTok fetches the video through a ticket of Studio's own (media-pull.ts) when the API has a
