@@ -177,7 +177,7 @@ export const DEFAULT_PUBLISH_TIMING: PublishTiming = {
     tiktok: {
       // The status endpoint allows 30 calls per minute per token. A short clip is complete about
       // a second and a half after init: one check right after init, one at 0.6 s, then one
-      // every 150 ms from 1.2 s to 3 s, then spreading out (×1.3) to one every 30 s — 25 calls
+      // every 100 ms from 1.4 s to 2.3 s, then spreading out (×1.3) to one every 30 s — at most 26 calls
       // in the first minute. A video TikTok has not finished within an hour is handed to the
       // slow re-checks (it may still go live: init was sent).
       video: {
@@ -186,7 +186,7 @@ export const DEFAULT_PUBLISH_TIMING: PublishTiming = {
           factor: 1.3,
           maxMs: 30 * SECOND,
           deadlineMs: HOUR,
-          fine: { fromMs: 1_200, untilMs: 3 * SECOND, everyMs: 150 },
+          fine: { fromMs: 1_400, untilMs: 2_300, everyMs: 100 },
         },
         reconcile,
         recheck,
