@@ -9,13 +9,17 @@ describe("publishMessages", () => {
     expect(m).toEqual({ body: { kind: "publish", postId: "p1", version: 3 }, delaySeconds: 39 });
   });
 
-  it("adds a prepare message 15 s ahead on Instagram, never on Facebook or TikTok by default", () => {
+  it("adds a prepare message 15 s ahead on Instagram and TikTok, never on Facebook by default", () => {
     const ig = publishMessages({ id: "p2", version: 1, platform: "instagram" }, at + 40_300, at);
     expect(ig).toEqual([
       { body: { kind: "prepare", postId: "p2", version: 1 }, delaySeconds: 25 },
       { body: { kind: "publish", postId: "p2", version: 1 }, delaySeconds: 39 },
     ]);
-    expect(publishMessages({ id: "p3", version: 1, platform: "tiktok" }, at + 40_300, at)).toHaveLength(1);
+    expect(publishMessages({ id: "p3", version: 1, platform: "tiktok" }, at + 40_300, at)).toEqual([
+      { body: { kind: "prepare", postId: "p3", version: 1 }, delaySeconds: 25 },
+      { body: { kind: "publish", postId: "p3", version: 1 }, delaySeconds: 39 },
+    ]);
+    expect(publishMessages({ id: "p7", version: 1, platform: "facebook" }, at + 40_300, at)).toHaveLength(1);
   });
 
   it("prepares at once when the post is due in less than the lead, not at all when it is due too soon", () => {
