@@ -283,7 +283,7 @@ export async function runPublishDemo(input: PublishDemoInput): Promise<PublishDe
   print("");
   for (const line of table(rows)) print(line);
   print(
-    "  delay = publishedAt − scheduledFor. Facebook is one call; Instagram and TikTok process the media first and Studio polls them every 2 s; tt-429 waited out its Retry-After.",
+    "  delay = publishedAt − scheduledFor. Facebook is one call; Instagram processes the media first (its container is made ahead when there is time); TikTok processes the video after init (the simulator: 1.5 s), polled every 100 ms around then; tt-429 waited out its Retry-After.",
   );
   print("");
   explain(rows, print, { before: expiringBefore, after: await accountExpiry(api, key, accounts.get(expiring)?.id) });
