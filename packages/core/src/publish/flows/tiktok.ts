@@ -1,5 +1,5 @@
 import { crashPoint } from "../crash";
-import { closeTicket, newTicket, publicApiUrl, pullUrl } from "../media-pull";
+import { closeTicket, newTicket, publicApiUrl, pullUrl, wasPulled } from "../media-pull";
 import { FlowContext, reconcileByRecentPosts, type StepResult } from "./context";
 
 /**
@@ -67,7 +67,7 @@ export async function tiktokStep(ctx: FlowContext): Promise<StepResult> {
       ctx,
       recent,
       (match) => ({ platformPostId: match.id }),
-      ctx.post.pulledTicket && ctx.post.pulledTicket === ctx.post.pullTicket
+      wasPulled(ctx.post)
         ? "TikTok did not answer the publish request but fetched the video, which is not among the account's recent videos yet (it may still be in moderation). Studio keeps checking; check the TikTok app and settle it by hand if needed."
         : "TikTok did not answer the publish request and the video is not among the account's recent videos (it may still be in moderation). Studio keeps checking; check the TikTok app and settle it by hand if needed.",
     );
