@@ -2,6 +2,7 @@ import type { EntityItem } from "electrodb";
 import { db } from "../db/service";
 import { NotFoundError, ValidationError } from "../errors";
 import type { Platform } from "../platforms";
+import { withCursor } from "../util/cursor";
 import { newId } from "../util/id";
 import { nowIso } from "../util/time";
 import type { CompetitorEntity, CompetitorStatus } from "./competitor.entity";
@@ -58,9 +59,11 @@ export async function list(
   workspaceId: string,
   page: { limit: number; cursor?: string },
 ): Promise<{ items: CompetitorView[]; nextCursor: string | null }> {
-  const { data, cursor } = await db()
-    .entities.competitor.query.byWorkspace({ workspaceId })
-    .go({ limit: page.limit, cursor: page.cursor ?? null });
+  const { data, cursor } = await withCursor(page.cursor, () =>
+    db()
+      .entities.competitor.query.byWorkspace({ workspaceId })
+      .go({ limit: page.limit, cursor: page.cursor ?? null }),
+  );
   return { items: data.map(toView), nextCursor: cursor ?? null };
 }
 
@@ -86,9 +89,11 @@ export async function metrics(
   page: { limit: number; cursor?: string },
 ): Promise<{ items: Array<{ capturedAt: string; values: Record<string, number> }>; nextCursor: string | null }> {
   await load(workspaceId, id);
-  const { data, cursor } = await db()
-    .entities.competitorMetrics.query.byCompetitor({ competitorId: id })
-    .go({ limit: page.limit, cursor: page.cursor ?? null });
+  const { data, cursor } = await withCursor(page.cursor, () =>
+    db()
+      .entities.competitorMetrics.query.byCompetitor({ competitorId: id })
+      .go({ limit: page.limit, cursor: page.cursor ?? null }),
+  );
   return { items: data.map((s) => ({ capturedAt: s.capturedAt, values: s.values })), nextCursor: cursor ?? null };
 }
 

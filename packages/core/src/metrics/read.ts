@@ -3,6 +3,7 @@ import { METRIC_NAMES, type MetricValues } from "../config/metrics";
 import { db } from "../db/service";
 import { NotFoundError } from "../errors";
 import * as Post from "../post/post";
+import { withCursor } from "../util/cursor";
 import * as Workspace from "../workspace/workspace";
 import { dayIn } from "./rollup";
 
@@ -24,9 +25,11 @@ export async function postMetrics(
   page: { limit: number; cursor?: string },
 ): Promise<{ items: Snapshot[]; nextCursor: string | null }> {
   await Post.get(workspaceId, postId);
-  const { data, cursor } = await db()
-    .entities.postMetrics.query.byPost({ postId })
-    .go({ limit: page.limit, cursor: page.cursor ?? null });
+  const { data, cursor } = await withCursor(page.cursor, () =>
+    db()
+      .entities.postMetrics.query.byPost({ postId })
+      .go({ limit: page.limit, cursor: page.cursor ?? null }),
+  );
   return { items: data.map((s) => ({ capturedAt: s.capturedAt, values: s.values })), nextCursor: cursor ?? null };
 }
 

@@ -4,7 +4,7 @@ import { ROLES } from "@studio/core/api-key/api-key.entity";
 import { PLATFORMS } from "@studio/core/platforms";
 import { POST_STATUSES } from "@studio/core/post/post.entity";
 import { isTimeZone } from "@studio/core/util/time";
-import { calendarDate, instant, jsonMap } from "@studio/core/validation/index";
+import { calendarDate, cursor, instant, jsonMap } from "@studio/core/validation/index";
 
 /**
  * An ISO-8601 instant with an offset or Z, a real one (no 2026-11-31), years 1970–9999. The
@@ -181,7 +181,16 @@ export const PostWithWarnings = PostSchema.extend({ warnings: z.array(WarningSch
 export const Role = z.enum(ROLES);
 
 export const Limit = z.coerce.number().int().min(1).max(200).default(50);
-export const Cursor = z.string().min(1).max(2048).optional();
+/**
+ * `?cursor=`: only what could be a `nextCursor` Studio issued (base64url JSON of a key of the
+ * table, core/validation/cursor.ts); anything else is 400 `validation_failed` on `cursor`.
+ */
+export const Cursor = cursor().optional().openapi({
+  type: "string",
+  pattern: "^[A-Za-z0-9_-]+$",
+  maxLength: 2048,
+  description: "The `nextCursor` of the previous page, as is (opaque).",
+});
 
 export const page = <T extends z.ZodTypeAny>(item: T) =>
   z.object({ items: z.array(item), nextCursor: z.string().nullable() });
