@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { env } from "../config/env";
 import { hashApiKey, newApiKey } from "../crypto/secrets";
+import { createOnce } from "../db/own-write";
 import { db } from "../db/service";
 import { newId } from "../util/id";
 import { nowIso } from "../util/time";
@@ -45,7 +46,15 @@ export function newKeyItem(workspaceId: string, name: string, role: Role, now = 
  */
 export async function create(workspaceId: string, input: { name: string; role: Role }): Promise<CreatedApiKey> {
   const { apiKey, item } = newKeyItem(workspaceId, input.name, input.role);
-  await db().entities.apiKey.create(item).go({ response: "none" });
+  // A lost answer's retry fails on our own item (keyed by the new key's hash): recognised by its id.
+  await createOnce({
+    what: "apiKey.create",
+    write: () => db().entities.apiKey.create(item).go({ response: "none" }),
+    readBack: async () =>
+      (await db().entities.apiKey.get({ keyHash: item.keyHash }).go({ consistent: true })).data ?? undefined,
+    isOurs: (k) => k.id === item.id && k.workspaceId === workspaceId,
+    answer: () => undefined,
+  });
   return { id: item.id, apiKey, name: item.name, role: item.role, prefix: item.prefix, createdAt: item.createdAt };
 }
 

@@ -1,5 +1,6 @@
 import type { EntityItem } from "electrodb";
 import { isConditionalFailure } from "../db/conditional";
+import { createOnce } from "../db/own-write";
 import { db } from "../db/service";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import type { Platform } from "../platforms";
@@ -82,7 +83,15 @@ export async function create(workspaceId: string, input: CampaignInput, now = Da
     createdAt: at,
     updatedAt: at,
   };
-  await db().entities.campaign.create(item).go({ response: "none" });
+  // A lost answer's retry fails on our own item: recognised by the id generated here.
+  await createOnce({
+    what: "campaign.create",
+    write: () => db().entities.campaign.create(item).go({ response: "none" }),
+    readBack: async () =>
+      (await db().entities.campaign.get({ workspaceId, id: item.id }).go({ consistent: true })).data ?? undefined,
+    isOurs: (c) => c.createdAt === item.createdAt,
+    answer: () => undefined,
+  });
   return toView(item);
 }
 

@@ -1,4 +1,5 @@
 import type { EntityItem } from "electrodb";
+import { createOnce } from "../db/own-write";
 import { db } from "../db/service";
 import { NotFoundError, ValidationError } from "../errors";
 import type { Platform } from "../platforms";
@@ -51,7 +52,15 @@ export async function create(
     ...(input.platform === "tiktok" ? { statusReason: TIKTOK_UNSUPPORTED } : {}),
     createdAt: nowIso(now),
   };
-  await db().entities.competitor.create(item).go({ response: "none" });
+  // A lost answer's retry fails on our own item: recognised by the id generated here.
+  await createOnce({
+    what: "competitor.create",
+    write: () => db().entities.competitor.create(item).go({ response: "none" }),
+    readBack: async () =>
+      (await db().entities.competitor.get({ workspaceId, id: item.id }).go({ consistent: true })).data ?? undefined,
+    isOurs: (c) => c.createdAt === item.createdAt,
+    answer: () => undefined,
+  });
   return toView(item);
 }
 

@@ -2,7 +2,7 @@ import { isConditionalFailure } from "../db/conditional";
 import { db } from "../db/service";
 import { ConflictError } from "../errors";
 import { logger } from "../util/logger";
-import { load, stateConflict } from "./post";
+import { load, stateConflict, stored } from "./post";
 import type { PostStatus } from "./post.entity";
 
 /** Attempts when the post changes between the read and the conditional delete. */
@@ -15,7 +15,9 @@ export const DELETABLE: readonly PostStatus[] = ["draft", "cancelled", "failed"]
  * Deletes a `draft`, `cancelled` or `failed` post (409 `post.state_conflict` otherwise), then
  * its caption history. The delete is conditional on the status and version read, so a post
  * scheduled meanwhile is never deleted from under its publication (a change in between is
- * read again); a second delete is 404.
+ * read again); a second delete is 404. A delete whose condition fails because the post is
+ * already gone (the SDK's retry of our own delete whose answer was lost, or another delete at
+ * the same moment) has what it asked for: 204, not a 409 nor a 500.
  *
  * @example
  * await deletePost(ws, id);
@@ -32,6 +34,7 @@ export async function deletePost(workspaceId: string, id: string): Promise<void>
       break;
     } catch (err) {
       if (!isConditionalFailure(err)) throw err;
+      if (!(await stored(id))) break;
       // Changed since it was read (a move, an edit): read again; it may have become undeletable.
       if (attempt >= MAX_ATTEMPTS)
         throw new ConflictError("post.state_conflict", "This post keeps changing; try again.");

@@ -137,6 +137,12 @@ export const PostEntity = new Entity({
     planId: { type: "string" },
     /** The post this one was repurposed from. */
     sourcePostId: { type: "string" },
+    /**
+     * The latest API writes' tokens (db/own-write.ts), newest first, a few at most: a request
+     * whose answer was lost and whose retry then fails its version condition reads the post
+     * back and finds its own token here, so it answers success instead of a false 409.
+     */
+    writeTokens: { type: "list", items: { type: "string" } },
     createdAt: { type: "string", required: true, readOnly: true },
     updatedAt: { type: "string", required: true },
   },

@@ -1,6 +1,6 @@
 import { createConversions, type EntityItem } from "electrodb";
 import * as Account from "../account/account";
-import { isConditionalFailure } from "../db/conditional";
+import { conditionalWrite, createOnce, hasWrite, newWriteToken, rememberWrite } from "../db/own-write";
 import { db } from "../db/service";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import { enqueueIfDueSoon } from "../queue/publish-enqueue";
@@ -102,7 +102,15 @@ export async function create(
     createdAt: at,
     updatedAt: at,
   };
-  await db().entities.post.create(item).go({ response: "none" });
+  // A lost answer retried by the SDK fails its attribute_not_exists condition on our own item:
+  // recognised by the id generated here (db/own-write.ts), so the answer is still 201, once.
+  await createOnce({
+    what: "post.create",
+    write: () => db().entities.post.create(item).go({ response: "none" }),
+    readBack: () => stored(id),
+    isOurs: (p) => p.workspaceId === workspaceId && p.createdAt === at,
+    answer: () => undefined,
+  });
   const warnings = scheduledFor ? await nearbyPosts(item.accountId, id, scheduledFor) : [];
   return { post: toView(item), warnings };
 }
@@ -344,28 +352,48 @@ type Removable =
  * The one conditional write of every transition here: only if the post still has the status
  * and version that were read; bumps `version`. Losing the race re-reads the post and answers
  * 409 `post.state_conflict` with what it is now.
+ *
+ * The write stores a token of its own (db/own-write.ts): if its answer is lost and the SDK's
+ * retry then fails the version condition against this very write, the read-back finds the
+ * token and the transition answers the post as stored (success), not a false 409.
  */
 async function transition(
   current: PostItem,
   now: number,
   change: { set: Partial<PostItem>; remove: Removable[] },
 ): Promise<PostItem> {
-  try {
-    const { data } = await db()
-      .entities.post.patch({ id: current.id })
-      .set({ ...change.set, version: current.version + 1, updatedAt: nowIso(now) })
-      .remove(change.remove)
-      .where((a, op) => `${op.eq(a.version, current.version)} AND ${op.eq(a.status, current.status)}`)
-      .go({ response: "all_new" });
-    return data as PostItem;
-  } catch (err) {
-    if (!isConditionalFailure(err)) throw err;
-    const { data: fresh } = await db().entities.post.get({ id: current.id }).go({ consistent: true });
-    // Deleted since it was read (a drag onto a post someone just deleted): 404, and the patch's
-    // attribute_exists condition has created nothing.
-    if (!fresh) throw new NotFoundError("post.not_found", "Post not found.");
-    throw stateConflict(fresh, "changed");
-  }
+  const token = newWriteToken();
+  const outcome = await conditionalWrite({
+    what: "post.transition",
+    write: async () => {
+      const { data } = await db()
+        .entities.post.patch({ id: current.id })
+        .set({
+          ...change.set,
+          version: current.version + 1,
+          updatedAt: nowIso(now),
+          writeTokens: rememberWrite(current.writeTokens, token),
+        })
+        .remove(change.remove)
+        .where((a, op) => `${op.eq(a.version, current.version)} AND ${op.eq(a.status, current.status)}`)
+        .go({ response: "all_new" });
+      return data as PostItem;
+    },
+    readBack: () => stored(current.id),
+    isOurs: (p) => hasWrite(p.writeTokens, token),
+    answer: (p) => p,
+  });
+  if (outcome.applied) return outcome.value;
+  // Deleted since it was read (a drag onto a post someone just deleted): 404, and the patch's
+  // attribute_exists condition has created nothing.
+  if (!outcome.current) throw new NotFoundError("post.not_found", "Post not found.");
+  throw stateConflict(outcome.current, "changed");
+}
+
+/** The post as stored now (a consistent read), or undefined. */
+export async function stored(id: string): Promise<PostItem | undefined> {
+  const { data } = await db().entities.post.get({ id }).go({ consistent: true });
+  return data ?? undefined;
 }
 
 function scheduleKeys(id: string, scheduledFor: string) {

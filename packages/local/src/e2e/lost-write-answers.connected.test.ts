@@ -1,0 +1,221 @@
+import { createDynamo, setDynamo } from "@studio/core/db/client";
+import { db } from "@studio/core/db/service";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type StallProxy, stallProxy } from "../testing/stall-proxy";
+import { startTestStudio, type TestStudio } from "../testing/studio";
+
+/**
+ * A DynamoDB write whose answer is lost (issue 7: "every verdict comes from evidence"): a TCP
+ * proxy in front of DynamoDB Local forwards the write, which takes effect, and withholds its
+ * answer once; the client's request timeout fires and the SDK retries the same conditional
+ * write, which now fails its condition against our own first attempt. The API must recognise
+ * its own write (db/own-write.ts) and answer as if the first answer had arrived: one post, the
+ * right status, never a 500 nor a 409 for a write that was applied.
+ */
+
+/** Builds a client under other client settings (aws/clients.ts reads them at build time). */
+function withAwsEnv<T>(vars: Record<string, string>, build: () => T): T {
+  const before = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, vars);
+  try {
+    return build();
+  } finally {
+    for (const [k, v] of Object.entries(before)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+describe("a write whose answer is lost is recognised, not repeated (connected)", () => {
+  let s: TestStudio;
+  let key: string;
+  let proxy: StallProxy;
+  let n = 0;
+
+  beforeAll(async () => {
+    s = await startTestStudio();
+    ({ key } = await s.workspace());
+    proxy = await stallProxy(s.runtime.dynamoEndpoint);
+  });
+  afterEach(() => {
+    proxy.release();
+    setDynamo(undefined);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await s?.stop();
+  });
+
+  /**
+   * From now on every DynamoDB request goes through the proxy; the first one holding `marker`
+   * is applied by DynamoDB Local and its answer lost: its connection is reset when the answer
+   * arrives (`reset`), or the answer is withheld until the client's request timeout fires
+   * (`timeout`, 2 s here). Either way the SDK sends the same write again (production's attempts).
+   */
+  function loseAnswerOnce(marker: string, how: "reset" | "timeout" = "reset") {
+    proxy.stall({ marker, times: 1, mode: how === "reset" ? "reset" : "response" });
+    const timeout: Record<string, string> = how === "timeout" ? { STUDIO_AWS_REQUEST_TIMEOUT_MS: "2000" } : {};
+    setDynamo(withAwsEnv(timeout, () => createDynamo({ endpoint: proxy.url })));
+  }
+  function restore() {
+    proxy.release();
+    setDynamo(undefined);
+  }
+  const stored = async (id: string) => (await db().entities.post.get({ id }).go({ consistent: true })).data;
+  const later = () => new Date(Date.now() + 3_600_000 + ++n).toISOString();
+
+  it("POST /v1/posts, answer lost to the request timeout: 201 with the post, exactly one post stored", async () => {
+    const acct = await s.connect(key, "facebook");
+    const caption = `lost create answer ${Date.now()}`;
+    loseAnswerOnce(caption, "timeout");
+    const res = await s.api<{ id: string; caption: string; status: string }>(
+      "POST",
+      "/v1/posts",
+      { accountId: acct.id, caption, media: [] },
+      key,
+    );
+    expect(proxy.stalled).toBe(1);
+    restore();
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body).toMatchObject({ caption, status: "draft" });
+    const list = await s.api<{ items: { id: string; caption: string }[] }>(
+      "GET",
+      `/v1/posts?accountId=${acct.id}`,
+      undefined,
+      key,
+    );
+    expect(list.body.items.filter((p) => p.caption === caption).map((p) => p.id)).toEqual([res.body.id]);
+  });
+
+  it("schedule, answer lost to the request timeout: 200 with the scheduled post, stored once at the new version", async () => {
+    const acct = await s.connect(key, "facebook");
+    const created = await s.api<{ id: string; version: number }>(
+      "POST",
+      "/v1/posts",
+      { accountId: acct.id, caption: `lost schedule ${++n}`, media: [] },
+      key,
+    );
+    const at = later();
+    loseAnswerOnce(at, "timeout");
+    const res = await s.api<{ status: string; version: number; scheduledFor: string }>(
+      "POST",
+      `/v1/posts/${created.body.id}/schedule`,
+      { scheduledFor: at },
+      key,
+    );
+    expect(proxy.stalled).toBe(1);
+    restore();
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: "scheduled", version: 2, scheduledFor: at });
+    expect(await stored(created.body.id)).toMatchObject({ status: "scheduled", version: 2, scheduledFor: at });
+  });
+
+  /** A Facebook draft of its own account, through the API. */
+  async function draft(caption = `lost answer ${++n}`) {
+    const acct = await s.connect(key, "facebook");
+    const res = await s.api<{ id: string; version: number }>(
+      "POST",
+      "/v1/posts",
+      { accountId: acct.id, caption, media: [] },
+      key,
+    );
+    expect(res.status).toBe(201);
+    return res.body;
+  }
+
+  it("PATCH (caption edit, a transaction with its record): 200, one edit recorded", async () => {
+    const post = await draft();
+    const caption = `edited after a lost answer ${++n}`;
+    loseAnswerOnce(caption);
+    const res = await s.api<{ caption: string; version: number }>(
+      "PATCH",
+      `/v1/posts/${post.id}`,
+      { caption, version: post.version },
+      key,
+    );
+    expect(proxy.stalled).toBe(1);
+    restore();
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ caption, version: 2 });
+    const edits = await s.api<{ items: unknown[] }>("GET", `/v1/posts/${post.id}/edits`, undefined, key);
+    expect(edits.body.items).toHaveLength(1);
+  });
+
+  it("move: 200 at the new time", async () => {
+    const post = await draft();
+    const at = later();
+    loseAnswerOnce(at);
+    const res = await s.api<{ scheduledFor: string; version: number }>(
+      "POST",
+      `/v1/posts/${post.id}/move`,
+      { scheduledFor: at },
+      key,
+    );
+    expect(proxy.stalled).toBe(1);
+    restore();
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ scheduledFor: at, version: 2 });
+  });
+
+  it("cancel: 200 cancelled", async () => {
+    const post = await draft();
+    loseAnswerOnce('"cancelled"');
+    const res = await s.api<{ status: string; version: number }>("POST", `/v1/posts/${post.id}/cancel`, {}, key);
+    expect(proxy.stalled).toBe(1);
+    restore();
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: "cancelled", version: 2 });
+  });
+
+  it("DELETE: 204, the post gone", async () => {
+    const post = await draft();
+    loseAnswerOnce(".DeleteItem");
+    const res = await fetch(`${s.runtime.apiUrl}/v1/posts/${post.id}`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(proxy.stalled).toBe(1);
+    restore();
+    expect(res.status).toBe(204);
+    expect(await stored(post.id)).toBeNull();
+  });
+
+  it("POST /v1/workspaces (a transaction): 201, one workspace", async () => {
+    const name = `lost ws ${Date.now()}`;
+    loseAnswerOnce(name);
+    const res = await s.api<{ workspace: { id: string } }>("POST", "/v1/workspaces", { name, timezone: "UTC" });
+    expect(proxy.stalled).toBe(1);
+    restore();
+    expect(res.status).toBe(201);
+  });
+
+  it("POST /v1/api-keys: 201", async () => {
+    const name = `lost key ${Date.now()}`;
+    loseAnswerOnce(name);
+    const res = await s.api<{ id: string; apiKey: string }>("POST", "/v1/api-keys", { name, role: "viewer" }, key);
+    expect(proxy.stalled).toBe(1);
+    restore();
+    expect(res.status).toBe(201);
+  });
+
+  it("POST /v1/competitors: 201", async () => {
+    const handle = `lost_comp_${Date.now()}`;
+    loseAnswerOnce(handle);
+    const res = await s.api<{ id: string }>("POST", "/v1/competitors", { platform: "instagram", handle }, key);
+    expect(proxy.stalled).toBe(1);
+    restore();
+    expect(res.status).toBe(201);
+  });
+
+  it("POST /v1/campaigns: 201", async () => {
+    const name = `lost campaign ${Date.now()}`;
+    const today = new Date().toISOString().slice(0, 10);
+    const end = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+    loseAnswerOnce(name);
+    const res = await s.api<{ id: string }>("POST", "/v1/campaigns", { name, startsOn: today, endsOn: end }, key);
+    expect(proxy.stalled).toBe(1);
+    restore();
+    expect(res.status).toBe(201);
+  });
+});
