@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+import LongPolesFirst from "./packages/local/src/testing/sequencer";
 
 const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/`, import.meta.url));
 
@@ -24,6 +25,8 @@ export default defineConfig({
     // Connected tests mostly wait on I/O (emulators, simulators, queue delays): more files in
     // flight than cores keeps the suite short on a 2-core machine.
     maxWorkers: 4,
+    // The long poles first, on a clean clone too (testing/sequencer.ts).
+    sequence: { sequencer: LongPolesFirst },
     env: { AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: "1", SST_TELEMETRY_DISABLED: "1" },
     projects: [
       {
@@ -54,7 +57,9 @@ export default defineConfig({
           name: "infra",
           include: ["stacks/**/*.test.ts"],
           testTimeout: 120_000,
-          hookTimeout: 120_000,
+          // The synthesis bundles every function: ~10 s alone, but CPU-bound, so on 2 cores busy
+          // with the connected tests it took over 120 s once (2026-11-28). A bound, not a speed test.
+          hookTimeout: 300_000,
         },
       },
     ],

@@ -10,6 +10,7 @@ afterEach(() => {
     "STUDIO_DEADLINE_SCALE",
     "STUDIO_CONTAINER_POLL_MS",
     "STUDIO_RETRY_BASE_MS",
+    "STUDIO_RESEND_AFTER_MS",
   ])
     if (saved[k] === undefined) delete process.env[k];
     else process.env[k] = saved[k];
@@ -84,6 +85,16 @@ describe("publish timings (one place)", () => {
       }
     // Defaults are untouched.
     expect(DEFAULT_PUBLISH_TIMING.retry.windowMs).toBe(3_600_000);
+  });
+
+  it("re-sends a lost publish message 2 min after its post's time, or as STUDIO_RESEND_AFTER_MS says", () => {
+    delete process.env.STUDIO_RESEND_AFTER_MS;
+    process.env.STUDIO_DEADLINE_SCALE = "0.02";
+    // Not a deadline: the deadline scale leaves it alone (2.4 s would be about a dispatcher period).
+    expect(publishTiming().dispatch.resendAfterMs).toBe(120_000);
+    process.env.STUDIO_RESEND_AFTER_MS = "12000";
+    expect(publishTiming().dispatch.resendAfterMs).toBe(12_000);
+    expect(DEFAULT_PUBLISH_TIMING.dispatch.resendAfterMs).toBe(120_000);
   });
 
   it("an invocation's budget ends a margin before the function's timeout and bounds every timeout", () => {

@@ -11,7 +11,7 @@
  * - `STUDIO_DEADLINE_SCALE`: multiplies every deadline (processing, reconciliation, re-checks,
  *   retry window, breaker hold) — how the chaos run shortens them "as its other timings are";
  * - older single knobs, kept for the tools that set them: `STUDIO_RETRY_BASE_MS`,
- *   `STUDIO_LEASE_MS`, `STUDIO_CONTAINER_POLL_MS`, `STUDIO_PUBLISH_POLL_MS` (the slowest poll
+ *   `STUDIO_LEASE_MS`, `STUDIO_RESEND_AFTER_MS` (the dispatcher's re-send of a lost message), `STUDIO_CONTAINER_POLL_MS`, `STUDIO_PUBLISH_POLL_MS` (the slowest poll
  *   interval), `STUDIO_RECONCILE_RECHECK_MS`, `STUDIO_UNCONFIRMED_RECHECK_MS` (first interval).
  */
 
@@ -108,6 +108,20 @@ export interface PublishTiming {
   };
   /** How long a worker may hold a post without writing (well over the consumer's timeout). */
   leaseMs: number;
+  dispatch: {
+    /**
+     * A scheduled post still unclaimed this long after its time, whose message was sent at least
+     * this long ago, is sent again by the dispatcher (publish/dispatcher.ts): its message was lost
+     * (a queue that dropped it, an emulator killed before its snapshot). A message that is only
+     * slow is harmless to duplicate — the worker claims on status and version, so the second
+     * message finds the post claimed or published and changes nothing — so this value trades
+     * redundant messages against how late a lost one is noticed, never correctness. Production:
+     * 2 min (two dispatcher periods; the same as the lease: the longest the pipeline leaves a
+     * due post untouched without anything being wrong). The chaos run sets the value it uses for
+     * its lease (`STUDIO_RESEND_AFTER_MS`), as it shortens its other timings.
+     */
+    resendAfterMs: number;
+  };
   invocation: {
     /** Kept free at the end of an invocation: nothing is started inside it. */
     marginMs: number;
@@ -206,6 +220,7 @@ export const DEFAULT_PUBLISH_TIMING: PublishTiming = {
   delivery: { arriveEarlyMs: SECOND, waitEarlyMaxMs: 2_500 },
   breaker: { holdInPlaceMaxMs: MINUTE },
   leaseMs: 2 * MINUTE,
+  dispatch: { resendAfterMs: 2 * MINUTE },
   invocation: {
     marginMs: 2 * SECOND,
     callTimeoutMs: 10 * SECOND,
@@ -249,6 +264,7 @@ export function publishTiming(): PublishTiming {
     e.STUDIO_DEADLINE_SCALE,
     e.STUDIO_RETRY_BASE_MS,
     e.STUDIO_LEASE_MS,
+    e.STUDIO_RESEND_AFTER_MS,
     e.STUDIO_CONTAINER_POLL_MS,
     e.STUDIO_PUBLISH_POLL_MS,
     e.STUDIO_RECONCILE_RECHECK_MS,
@@ -277,6 +293,8 @@ export function publishTiming(): PublishTiming {
   if (retryBase !== undefined) t.retry.baseMs = retryBase;
   const lease = num("STUDIO_LEASE_MS");
   if (lease !== undefined) t.leaseMs = lease;
+  const resend = num("STUDIO_RESEND_AFTER_MS");
+  if (resend !== undefined) t.dispatch.resendAfterMs = resend;
   const containerPoll = num("STUDIO_CONTAINER_POLL_MS");
   const publishPoll = num("STUDIO_PUBLISH_POLL_MS");
   const quick = num("STUDIO_RECONCILE_RECHECK_MS");

@@ -1,3 +1,4 @@
+import { publishTiming } from "../config/publishing";
 import { db } from "../db/service";
 import * as JobRun from "../job-run/job-run";
 import { emitMetric } from "../ops/metrics";
@@ -9,8 +10,6 @@ import { logger } from "../util/logger";
 import { allShards } from "../util/shard";
 import { dueAtMs } from "./transitions";
 
-/** A scheduled post whose message was sent this long ago and has not been claimed is re-sent. */
-const RESEND_AFTER_MS = 2 * 60_000;
 /** Query page size per shard. */
 const PAGE = 200;
 /**
@@ -37,7 +36,8 @@ export interface DispatchStats {
  * The every-minute dispatcher. Reads every shard of the due index up to now + lookahead, page
  * by page, until done or out of `budgetMs` (no fixed cap), and sends each post not yet sent
  * for its current version with `DelaySeconds` = time until due, then records it. Sends again a
- * post whose message seems lost (sent > 2 min ago, still scheduled and overdue). Then sweeps
+ * post whose message seems lost (still scheduled, overdue and sent longer than
+ * `dispatch.resendAfterMs` ago: 2 min, config/publishing.ts). Then sweeps
  * the lease index for expired leases and sends them to be reconciled. Overlapping runs are
  * harmless: the worker claims conditionally on the version.
  *
@@ -116,11 +116,12 @@ async function pageThrough(
 
 async function sendDue(posts: PostItem[], now: number, stats: DispatchStats, limit: ReturnType<typeof limiter>) {
   const toSend: PostItem[] = [];
+  const resendAfterMs = publishTiming().dispatch.resendAfterMs;
   for (const p of posts) {
     stats.due++;
     const sentForThisVersion = p.enqueuedVersion === p.version;
-    const overdue = dueAtMs(p) < now - RESEND_AFTER_MS;
-    const sentLongAgo = !p.enqueuedAt || Date.parse(p.enqueuedAt) < now - RESEND_AFTER_MS;
+    const overdue = dueAtMs(p) < now - resendAfterMs;
+    const sentLongAgo = !p.enqueuedAt || Date.parse(p.enqueuedAt) < now - resendAfterMs;
     if (sentForThisVersion && !(overdue && sentLongAgo)) {
       stats.skipped++;
       continue;

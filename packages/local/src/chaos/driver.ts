@@ -128,8 +128,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const runtimeEnv: Record<string, string> = {
     STUDIO_STAGE: "chaos",
     STUDIO_SCHEDULES: "publishDispatcher",
-    STUDIO_DISPATCHER_PERIOD_SECONDS: "2",
-    STUDIO_LEASE_MS: "12000",
+    STUDIO_DISPATCHER_PERIOD_SECONDS: String(CHAOS_DISPATCHER_PERIOD_MS / 1000),
+    STUDIO_LEASE_MS: String(CHAOS_LEASE_MS),
+    // A post whose message was lost (sent just before the SIGKILL, not yet in fauxqs's snapshot)
+    // is sent again this long after its time — production's 2 min is its lease, and so is this
+    // (config/publishing.ts `dispatch.resendAfterMs`). A slow message duplicated by it changes
+    // nothing (the worker claims on status and version).
+    STUDIO_RESEND_AFTER_MS: String(CHAOS_RESEND_AFTER_MS),
     STUDIO_RETRY_BASE_MS: "500",
     STUDIO_UNCONFIRMED_RECHECK_MS: "3000",
     STUDIO_CONTAINER_POLL_MS: "500",
@@ -401,6 +406,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     }
     const queues = await api<{ items: Array<{ queue: string; deadLetters: number }> }>("GET", "/v1/ops/queues");
     const dlq = Object.fromEntries(queues.items.map((q) => [q.queue, q.deadLetters]));
+    const deadLetters = Object.values(dlq).reduce((a, b) => a + b, 0);
+    // Every message was handled: none exhausted its receives (a poison message, a consumer that
+    // kept failing) — a dead letter is work an operator would have to replay.
+    outcome.invariants.push({
+      name: "no dead letters",
+      ok: deadLetters === 0,
+      detail: `${deadLetters} message(s) in the dead-letter queues ${JSON.stringify(dlq)}`,
+    });
     if (options.kills > 0)
       outcome.invariants.push({
         name: "the runtime was SIGKILLed and restarted",
@@ -424,7 +437,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       leaseTakeovers,
       ...outcome,
       dlq,
-      dlqDepth: Object.values(dlq).reduce((a, b) => a + b, 0),
+      dlqDepth: deadLetters,
       queues: queues.items,
       dataDir,
       refusedAtScheduling: refused,
@@ -443,6 +456,12 @@ class ApiError extends Error {}
 
 /** The run's deadlines relative to production's (config/publishing.ts). */
 const DEADLINE_SCALE = 0.02;
+/** The run's lease (production: 2 min). */
+const CHAOS_LEASE_MS = 12_000;
+/** The dispatcher's re-send of a post whose message was lost (production: 2 min, its lease). */
+export const CHAOS_RESEND_AFTER_MS = CHAOS_LEASE_MS;
+/** The dispatcher's period in this run (production: 60 s). */
+export const CHAOS_DISPATCHER_PERIOD_MS = 2_000;
 
 /**
  * The longest a post may take from its due time to `published` in this run: the retry window,

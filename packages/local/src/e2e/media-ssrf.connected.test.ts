@@ -55,7 +55,8 @@ describe("media links at publish time (connected)", () => {
     process.env.STUDIO_OUTBOUND_ALLOW_PRIVATE = "0";
     process.env.STUDIO_OUTBOUND_PORTS = new URL(base).port;
     try {
-      expect((await s.api("POST", `/v1/posts/${id}/move`, at(1_000), key)).status).toBe(200);
+      // A 1 s lead that cannot race the API on a busy machine (400 schedule_in_past: tried again).
+      await s.scheduleIn(key, id, 1_000, "move");
       const done = await s.waitFinal(key, id);
       expect(done.status).toBe("failed");
       revealsNothing(done);
@@ -71,7 +72,7 @@ describe("media links at publish time (connected)", () => {
   it("a redirect to the metadata service is not followed, even under the local rule", async () => {
     const acct = await s.connect(key, "instagram");
     const id = await draft(acct.id, "ssrf redirect", `${base}/to-metadata.jpg`);
-    expect((await s.api("POST", `/v1/posts/${id}/schedule`, at(1_000), key)).status).toBe(200);
+    await s.scheduleIn(key, id, 1_000);
     const done = await s.waitFinal(key, id);
     expect(done.status).toBe("failed");
     revealsNothing(done);

@@ -26,7 +26,10 @@ describe("metrics refresh acceptance: 540 posts under 25% faults (connected)", (
   const posts: Array<{ id: string; remote: string; platform: Platform; account: string }> = [];
 
   beforeAll(async () => {
-    process.env.STUDIO_METRICS_TIMEOUT_MS = "3000";
+    // The production request timeout (config/metrics.ts, 8 s), not a shortened one: no fault here
+    // hangs, and the simulator's journal is the ground truth of "only failed fetches were asked
+    // again" — with 3 s, a busy machine let a fetch the simulator had answered time out on
+    // Studio's side, so it was asked again and counted twice (2026-11-28).
     s = await startTestStudio({ pollers: ["metrics"], schedules: false });
     s.sims.control.config({ graphCallsPerHourPerAccount: GRAPH_PER_HOUR, tiktokQueryPerMinute: TIKTOK_PER_MINUTE });
     for (let w = 0; w < 3; w++) {
@@ -58,7 +61,6 @@ describe("metrics refresh acceptance: 540 posts under 25% faults (connected)", (
     );
   });
   afterAll(async () => {
-    delete process.env.STUDIO_METRICS_TIMEOUT_MS;
     await s?.stop();
   });
 

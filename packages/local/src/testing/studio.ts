@@ -25,6 +25,11 @@ export interface TestStudio {
   ): Promise<{ id: string; externalAccountId: string; accessToken: string; refreshToken?: string }>;
   /** Creates a post and schedules it `inMs` from now, through the API. */
   schedule(key: string, accountId: string, opts: { caption: string; media: Media[]; inMs?: number }): Promise<Post>;
+  /**
+   * Schedules (or moves) an existing post to `inMs` from now, through the API, with a lead that
+   * cannot race: a time the API already sees as past is tried again from the new "now".
+   */
+  scheduleIn(key: string, postId: string, inMs: number, action?: "schedule" | "move"): Promise<Post>;
   waitFor(key: string, postId: string, done: (p: Post) => boolean, timeoutMs?: number): Promise<Post>;
   waitFinal(key: string, postId: string, timeoutMs?: number): Promise<Post>;
   /** Copies of a caption the simulator actually published. */
@@ -144,15 +149,18 @@ export async function startTestStudio(
     async schedule(key, accountId, o) {
       const created = await api<Post>("POST", "/v1/posts", { accountId, caption: o.caption, media: o.media }, key);
       if (created.status !== 201) throw new Error(`create: ${created.status} ${JSON.stringify(created.body)}`);
+      return studio.scheduleIn(key, created.body.id, o.inMs ?? 1500);
+    },
+    async scheduleIn(key, postId, inMs, action = "schedule") {
       // A lead that cannot race: on a busy machine the API may see a short lead as already past
       // (400 post.schedule_in_past); then the same lead is tried again from the new "now".
       for (let tries = 1; ; tries++) {
-        const at = new Date(Date.now() + (o.inMs ?? 1500)).toISOString();
-        const res = await api<Post>("POST", `/v1/posts/${created.body.id}/schedule`, { scheduledFor: at }, key);
+        const at = new Date(Date.now() + inMs).toISOString();
+        const res = await api<Post>("POST", `/v1/posts/${postId}/${action}`, { scheduledFor: at }, key);
         if (res.status === 200) return res.body;
         const code = (res.body as { error?: { code?: string } }).error?.code;
         if (code !== "post.schedule_in_past" || tries >= 10)
-          throw new Error(`schedule: ${res.status} ${JSON.stringify(res.body)}`);
+          throw new Error(`${action}: ${res.status} ${JSON.stringify(res.body)}`);
       }
     },
     async waitFor(key, postId, done, timeoutMs = 30_000) {
