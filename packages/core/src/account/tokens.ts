@@ -3,6 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { EntityItem } from "electrodb";
 import { decryptSecret, encryptSecret } from "../crypto/secrets";
 import { isConditionalFailure } from "../db/conditional";
+import { conditionalWrite } from "../db/own-write";
 import { db } from "../db/service";
 import { adapters } from "../platform";
 import { PlatformError } from "../platform/errors";
@@ -193,22 +194,32 @@ function reconnectMessage(account: AccountItem) {
   return account.statusReason ?? `The ${account.platform} account @${account.handle} must be reconnected.`;
 }
 
-// The lock is two attributes on the account; taking it is conditional on no live lock.
+// The lock is two attributes on the account; taking it is conditional on no live lock. A lost
+// answer's retry fails against our own lock: the stored lock id (random, ours) says we hold it
+// (db/own-write.ts), rather than waiting for a refresh nobody else is doing.
 async function takeLock(account: AccountItem, lockId: string, now: number): Promise<boolean> {
-  try {
-    await db()
-      .entities.account.patch({ id: account.id })
-      .set({ refreshLockId: lockId, refreshLockUntil: new Date(now + LOCK_MS).toISOString() })
-      .where(
-        (a, op) =>
-          `(${op.notExists(a.refreshLockUntil)} OR ${op.lt(a.refreshLockUntil, new Date(now).toISOString())}) AND ${op.eq(a.tokenVersion, account.tokenVersion)}`,
-      )
-      .go({ response: "none" });
-    return true;
-  } catch (err) {
-    if (isConditionalFailure(err)) return false;
-    throw err;
-  }
+  const outcome = await conditionalWrite({
+    what: "account.refreshLock",
+    write: async () => {
+      await db()
+        .entities.account.patch({ id: account.id })
+        .set({ refreshLockId: lockId, refreshLockUntil: new Date(now + LOCK_MS).toISOString() })
+        .where(
+          (a, op) =>
+            `(${op.notExists(a.refreshLockUntil)} OR ${op.lt(a.refreshLockUntil, new Date(now).toISOString())}) AND ${op.eq(a.tokenVersion, account.tokenVersion)}`,
+        )
+        .go({ response: "none" });
+      return true;
+    },
+    readBack: () => storedAccount(account.id),
+    isOurs: (a) => a.refreshLockId === lockId,
+    answer: () => true,
+  });
+  return outcome.applied;
+}
+
+async function storedAccount(id: string): Promise<AccountItem | undefined> {
+  return (await db().entities.account.get({ id }).go({ consistent: true })).data ?? undefined;
 }
 
 async function releaseLock(accountId: string, lockId: string) {
@@ -260,15 +271,27 @@ async function saveTokens(account: AccountItem, lockId: string, tokens: TokenSet
   // Conditional on the token version only (not on still holding the lock): a rotated refresh
   // token from the platform must be kept even if our lock has just expired. Retried on
   // transient failures — losing it would leave only a dead refresh token.
+  // A lost answer's retry fails the version condition against this very write: the stored
+  // ciphertext (a fresh IV each time, so no other write has it) proves it is ours.
   for (let attempt = 1; ; attempt++) {
     try {
-      const { data } = await db()
-        .entities.account.patch({ id: account.id })
-        .set(set)
-        .remove(remove)
-        .where((a, op) => op.eq(a.tokenVersion, account.tokenVersion))
-        .go({ response: "all_new" });
-      return data as AccountItem;
+      const outcome = await conditionalWrite({
+        what: "account.saveTokens",
+        write: async () => {
+          const { data } = await db()
+            .entities.account.patch({ id: account.id })
+            .set(set)
+            .remove(remove)
+            .where((a, op) => op.eq(a.tokenVersion, account.tokenVersion))
+            .go({ response: "all_new" });
+          return data as AccountItem;
+        },
+        readBack: () => storedAccount(account.id),
+        isOurs: (a) => a.accessTokenEnc === set.accessTokenEnc,
+        answer: (a) => a,
+      });
+      if (!outcome.applied) throw outcome.error;
+      return outcome.value;
     } catch (err) {
       if (isConditionalFailure(err) || attempt >= 4) throw err;
       logger.warn("saving refreshed tokens failed; retrying", { accountId: account.id, lockId, attempt });

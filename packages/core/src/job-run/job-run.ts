@@ -1,5 +1,6 @@
 import type { EntityItem } from "electrodb";
 import { isConditionalFailure } from "../db/conditional";
+import { createOnce } from "../db/own-write";
 import { db } from "../db/service";
 import { newId } from "../util/id";
 import { logger } from "../util/logger";
@@ -107,19 +108,29 @@ export async function record<T>(
  */
 export async function start(job: string, trigger: Trigger, now = Date.now()): Promise<RunRef> {
   const runId = newId("run");
-  await db()
-    .entities.jobRun.create({
-      id: runId,
-      job,
-      trigger,
-      startedAt: nowIso(now),
-      status: "running",
-      counts: {},
-      failures: [],
-      partsDone: 0,
-      ttl: ttlInDays(KEEP_DAYS, now),
-    })
-    .go({ response: "none" });
+  const startedAt = nowIso(now);
+  // A lost answer's retry fails on our own item: recognised by the id generated here, so the
+  // run goes on instead of failing (db/own-write.ts).
+  await createOnce({
+    what: "jobRun.start",
+    write: () =>
+      db()
+        .entities.jobRun.create({
+          id: runId,
+          job,
+          trigger,
+          startedAt,
+          status: "running",
+          counts: {},
+          failures: [],
+          partsDone: 0,
+          ttl: ttlInDays(KEEP_DAYS, now),
+        })
+        .go({ response: "none" }),
+    readBack: async () => (await db().entities.jobRun.get({ id: runId }).go({ consistent: true })).data ?? undefined,
+    isOurs: (r) => r.job === job && r.startedAt === startedAt,
+    answer: () => undefined,
+  });
   return { runId };
 }
 

@@ -1,3 +1,4 @@
+import { getAccount, refreshNow } from "@studio/core/account/tokens";
 import { createDynamo, setDynamo } from "@studio/core/db/client";
 import { db } from "@studio/core/db/service";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -217,5 +218,39 @@ describe("a write whose answer is lost is recognised, not repeated (connected)",
     expect(proxy.stalled).toBe(1);
     restore();
     expect(res.status).toBe(201);
+  });
+
+  it("POST /v1/ops/schedules/{name}/run (a job run's start): 202, the run recorded once", async () => {
+    loseAnswerOnce('"running"');
+    const res = await s.api<{ runId: string }>("POST", "/v1/ops/schedules/competitorsRefresh/run", {});
+    expect(proxy.stalled).toBe(1);
+    restore();
+    expect(res.status).toBe(202);
+    const run = await db().entities.jobRun.get({ id: res.body.runId }).go({ consistent: true });
+    expect(run.data?.job).toBe("competitorsRefresh");
+  });
+
+  it("token refresh, the lock's answer lost: refreshes now (the lock is ours), not after waiting for nobody", async () => {
+    const acct = await s.connect(key, "tiktok");
+    const before = await getAccount(acct.id);
+    loseAnswerOnce("refreshLockUntil");
+    const { account } = await refreshNow(before, Date.now, { waitMs: 1_000 });
+    expect(proxy.stalled).toBe(1);
+    restore();
+    expect(account).toMatchObject({ status: "active", tokenVersion: before.tokenVersion + 1 });
+    expect(account.refreshLockId).toBeUndefined();
+  });
+
+  it("token refresh, the saved tokens' answer lost: the rotated tokens are kept and used, the account active", async () => {
+    const acct = await s.connect(key, "tiktok");
+    const before = await getAccount(acct.id);
+    loseAnswerOnce("tokenIssuedAt");
+    const { account } = await refreshNow(before, Date.now, { waitMs: 1_000 });
+    expect(proxy.stalled).toBe(1);
+    restore();
+    expect(account).toMatchObject({ status: "active", tokenVersion: before.tokenVersion + 1 });
+    // The stored refresh token is TikTok's rotated one: the next refresh works with it.
+    const next = await refreshNow(await getAccount(acct.id), Date.now, { waitMs: 1_000 });
+    expect(next.account).toMatchObject({ status: "active", tokenVersion: before.tokenVersion + 2 });
   });
 });
