@@ -8,3 +8,4 @@
 export * from "./cursor";
 export * from "./dates";
 export * from "./json-map";
+export * from "./number";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isStorableNumber, STORABLE_NUMBER_MESSAGE } from "./number";
 
 /** Bounds on a free-form JSON object (a brand profile, preferences, any user-shaped map). */
 export interface JsonLimits {
@@ -34,7 +35,7 @@ type Problem = { path: (string | number)[]; message: string };
 /**
  * Walks a parsed JSON value without recursion (so no input can overflow the stack) and names
  * the first problems: non-finite or imprecise numbers (DynamoDB keeps integers exactly only up
- * to 2^53 − 1 through the SDK), empty or reserved keys, values that are not JSON, and every
+ * to 2^53 − 1 through the SDK) and numbers too small for DynamoDB (1e-200: see number.ts), empty or reserved keys, values that are not JSON, and every
  * bound in `limits`.
  */
 export function jsonProblems(value: unknown, limits: JsonLimits = DEFAULT_JSON_LIMITS): Problem[] {
@@ -56,6 +57,7 @@ export function jsonProblems(value: unknown, limits: JsonLimits = DEFAULT_JSON_L
       if (!Number.isFinite(v)) add(path, "Numbers must be finite.");
       else if (Math.abs(v) > Number.MAX_SAFE_INTEGER)
         add(path, `Numbers must be between -${Number.MAX_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}.`);
+      else if (!isStorableNumber(v)) add(path, `Numbers: ${STORABLE_NUMBER_MESSAGE.replace(/^Must/, "must")}`);
       bytes += 24;
     } else if (typeof v === "string") {
       if (v.length > limits.maxStringLength) add(path, `Strings must be at most ${limits.maxStringLength} characters.`);

@@ -7,6 +7,7 @@ import { NotFoundError, ValidationError } from "../errors";
 import { newId } from "../util/id";
 import { shardOf } from "../util/shard";
 import { isTimeZone, nowIso } from "../util/time";
+import { isStorableNumber, STORABLE_NUMBER_MESSAGE } from "../validation/number";
 import type { WorkspaceEntity } from "./workspace.entity";
 
 export type WorkspaceItem = EntityItem<typeof WorkspaceEntity>;
@@ -114,6 +115,12 @@ export async function update(id: string, input: UpdateWorkspaceInput, now = Date
   if (input.timezone !== undefined && !isTimeZone(input.timezone)) {
     throw new ValidationError("validation_failed", "Invalid request.", [
       { path: "timezone", message: "Must be an IANA time zone such as Europe/Paris." },
+    ]);
+  }
+  const budget = input.llmMonthlyBudgetUsd;
+  if (budget !== undefined && budget !== null && !(budget >= 0 && isStorableNumber(budget))) {
+    throw new ValidationError("validation_failed", "Invalid request.", [
+      { path: "llmMonthlyBudgetUsd", message: STORABLE_NUMBER_MESSAGE },
     ]);
   }
   const set: Partial<WorkspaceItem> = { updatedAt: nowIso(now) };

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import * as ApiKey from "@studio/core/api-key/api-key";
+import { isStorableNumber, STORABLE_NUMBER_MESSAGE } from "@studio/core/validation/index";
 import * as Workspace from "@studio/core/workspace/workspace";
 import { requireAdmin, requireKey } from "../auth";
 import { router } from "../router";
@@ -33,6 +34,7 @@ const UpdateWorkspace = z
       .number()
       .min(0)
       .max(100_000)
+      .refine(isStorableNumber, STORABLE_NUMBER_MESSAGE)
       .nullable()
       .optional()
       .openapi({ description: "USD per UTC month for the LLM features; null: back to the default." }),
