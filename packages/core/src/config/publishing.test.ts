@@ -1,7 +1,20 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Platform } from "../platforms";
+import type { PostItem } from "../post/post";
 import { Budget } from "../publish/budget";
-import { DEFAULT_PUBLISH_TIMING, type MediaKind, nextPollMs, platformTiming, publishTiming } from "./publishing";
+import { postsSharingQuota } from "../publish/poll-share";
+import {
+  DEFAULT_PUBLISH_TIMING,
+  firstMinuteCalls,
+  type MediaKind,
+  nextPollMs,
+  platformTiming,
+  pollShare,
+  publishTiming,
+  quotaWaitMs,
+  type StatusQuota,
+  sharedNextPollMs,
+} from "./publishing";
 
 const saved = { ...process.env };
 afterEach(() => {
@@ -108,5 +121,187 @@ describe("publish timings (one place)", () => {
     expect(budget.fitsFinalCall()).toBe(false); // 8 s left < the final call's 12 s
     t = 40_000;
     expect(budget.timeoutFor(10_000)).toBe(1);
+  });
+});
+
+/**
+ * The status quota shared by an account's posts (TikTok: 30 status calls in any 60 s window per
+ * token). Each post is played out with the functions the worker uses: its share from the
+ * account's posts around it (publish/poll-share.ts), the next check from the thinned plan, the
+ * sliding-minute gate before every call, and late deliveries (a `continue` message's delay is
+ * whole seconds; a busy poller picks it up later still).
+ */
+describe("TikTok's status quota shared by an account's posts", () => {
+  const quota = DEFAULT_PUBLISH_TIMING.platforms.tiktok.video.statusQuota as StatusQuota;
+  const plan = DEFAULT_PUBLISH_TIMING.platforms.tiktok.video.processing;
+
+  /** A tiny deterministic generator (tests must not depend on luck). */
+  const rng = (seed: number) => () => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return seed / 2_147_483_648;
+  };
+
+  interface Played {
+    initAt: number;
+    /** How long TikTok takes (Infinity: never completes; the post polls until its deadline). */
+    processingMs: number;
+    posts: number;
+  }
+
+  /** Every status call of every post (epoch-free ms), and when each post got its verdict. */
+  function play(posts: Played[], seed = 1) {
+    const random = rng(seed);
+    const calls: number[] = [];
+    const verdicts: number[] = [];
+    for (const p of posts) {
+      const share = pollShare(quota, p.posts);
+      const mine: number[] = [];
+      // The first check right after init's answer (50–250 ms).
+      let at = p.initAt + 50 + random() * 200;
+      for (;;) {
+        const gate = quotaWaitMs(mine, share, at);
+        if (gate > 0 && at - p.initAt >= plan.deadlineMs) {
+          // Past the deadline with the share used up: the verdict from the last check (processing).
+          verdicts.push(at - p.initAt);
+          break;
+        }
+        if (gate > 0) {
+          at += gate + random() * 1_200;
+          continue;
+        }
+        mine.push(at);
+        calls.push(at);
+        const elapsed = at - p.initAt;
+        if (elapsed >= p.processingMs || elapsed >= plan.deadlineMs) {
+          verdicts.push(elapsed);
+          break;
+        }
+        const delay = Math.min(
+          Math.max(sharedNextPollMs(plan, elapsed, share), quotaWaitMs(mine, share, at)),
+          plan.deadlineMs - elapsed,
+        );
+        // Inline (in the invocation) while early: a few ms late; later, a queue round trip: up to 1.2 s late.
+        at +=
+          delay +
+          (elapsed + delay <= 3_000 ? random() * 20 : Math.ceil(delay / 1000) * 1000 - delay + random() * 1_200);
+      }
+    }
+    return { calls: calls.sort((a, b) => a - b), verdicts };
+  }
+
+  /** The most calls in any 60 s window, as TikTok counts them (the window ending at each call). */
+  function busiestMinute(calls: number[]): number {
+    let most = 0;
+    for (let i = 0, j = 0; i < calls.length; i++) {
+      while ((calls[j] as number) <= (calls[i] as number) - 60_000) j++;
+      most = Math.max(most, i - j + 1);
+    }
+    return most;
+  }
+
+  it("a lone post keeps its whole plan: 25 checks in its first minute, every 100 ms around 1.4–2.3 s", () => {
+    expect(firstMinuteCalls(plan)).toBe(25);
+    const share = pollShare(quota, 1);
+    expect(share).toBe(28);
+    for (const e of [0, 600, 1_200, 1_400, 1_900, 2_250, 2_300, 5_000, 60_000, 600_000])
+      expect(sharedNextPollMs(plan, e, share), `at ${e} ms`).toBe(nextPollMs(plan, e));
+    // The last check lands on the deadline, not up to 30 s after it.
+    expect(sharedNextPollMs(plan, plan.deadlineMs - 10_000, share)).toBe(10_000);
+  });
+
+  it("n posts of one account → each gets ⌊28 / n⌋ checks a minute, and n × that ≤ 30", () => {
+    for (let n = 1; n <= 28; n++) {
+      expect(pollShare(quota, n) * n, `n = ${n}`).toBeLessThanOrEqual(quota.perMinute - quota.reserve);
+      expect(pollShare(quota, n)).toBeGreaterThanOrEqual(1);
+    }
+    expect(pollShare(quota, 3)).toBe(9);
+    expect(pollShare(quota, 40)).toBe(1);
+    // Thinned, the plan keeps its shape: 3 posts check every 300 ms around the usual completion.
+    expect(sharedNextPollMs(plan, 1_400, 9)).toBe(300);
+    // The sliding minute: the 10th check of a share of 9 waits until the first is a minute old (+1 s of slack).
+    const nine = Array.from({ length: 9 }, (_, i) => 1_000 + i * 100);
+    expect(quotaWaitMs(nine, 9, 5_000)).toBe(57_000);
+    expect(quotaWaitMs(nine.slice(1), 9, 5_000)).toBe(0);
+  });
+
+  it("any number of posts due in the same second stay inside 30 calls in any 60 s window", () => {
+    for (const n of [1, 2, 3, 4, 5, 6, 8, 10, 14, 20, 28])
+      for (const processingMs of [1_500, 2_800, 12_000, 90_000, Number.POSITIVE_INFINITY])
+        for (const seed of [1, 2, 3]) {
+          const posts = Array.from({ length: n }, (_, i) => ({ initAt: i * 37, processingMs, posts: n }));
+          const { calls } = play(posts, seed);
+          expect(busiestMinute(calls), `n=${n} processing ${processingMs} ms seed ${seed}`).toBeLessThanOrEqual(
+            quota.perMinute - quota.reserve,
+          );
+        }
+  });
+
+  it("posts due over a few minutes, counted by postsSharingQuota, stay inside the quota; each gets its verdict", () => {
+    const window = quota.shareWindowMs;
+    // Due every 20 s, 45 s or 100 s; some never complete (polled to their deadline).
+    for (const spacing of [20_000, 45_000, 100_000]) {
+      const due = Array.from({ length: 12 }, (_, i) => i * spacing);
+      const stuck = (i: number) => i % 4 === 1;
+      const posts = due.map((at, i) => {
+        // What the post reads at its init: the others as they are then.
+        const others = due.map((d, j) => ({
+          id: `p${j}`,
+          platform: "tiktok" as const,
+          status: (d > at ? "scheduled" : j === i || stuck(j) || at - d < 3_000 ? "publishing" : "published") as
+            | "scheduled"
+            | "publishing"
+            | "published",
+          scheduledFor: new Date(d).toISOString(),
+          finalCallAt: d <= at ? new Date(d).toISOString() : undefined,
+        }));
+        const n = postsSharingQuota(others, { id: `p${i}`, platform: "tiktok" }, at, window);
+        return { initAt: at, processingMs: stuck(i) ? Number.POSITIVE_INFINITY : 1_600, posts: n };
+      });
+      const { calls, verdicts } = play(posts, spacing);
+      expect(busiestMinute(calls), `every ${spacing / 1000} s`).toBeLessThanOrEqual(quota.perMinute);
+      // Every post reaches its verdict: a completed one within seconds, a stuck one at its deadline.
+      for (const [i, v] of verdicts.entries())
+        if (posts[i]?.processingMs === 1_600) expect(v, `post ${i}`).toBeLessThan(10_000);
+        else expect(v, `post ${i}`).toBeLessThanOrEqual(plan.deadlineMs + 2_500);
+    }
+  });
+
+  it("more posts than the quota: TikTok's init quota (6 a minute) starts at most 12 within two minutes; a share of 1 each stays inside", () => {
+    const n = 40;
+    const posts = Array.from({ length: n }, (_, i) => ({
+      initAt: Math.floor(i / 6) * 61_000 + (i % 6) * 50,
+      processingMs: i % 3 === 0 ? 20_000 : 1_600,
+      posts: n - Math.floor(i / 6) * 6,
+    }));
+    const { calls, verdicts } = play(posts, 7);
+    expect(busiestMinute(calls)).toBeLessThanOrEqual(quota.perMinute);
+    expect(verdicts).toHaveLength(n);
+    for (const v of verdicts) expect(v).toBeLessThan(plan.deadlineMs);
+  });
+
+  it("counts the account's posts that may poll alongside: in flight, due near, or finished near", () => {
+    const at = Date.parse("2026-11-28T21:00:00.000Z");
+    const iso = (ms: number) => new Date(at + ms).toISOString();
+    const post = (id: string, status: PostItem["status"], extra: Partial<PostItem> = {}) =>
+      ({ id, platform: "tiktok", status, ...extra }) as PostItem;
+    const n = postsSharingQuota(
+      [
+        post("self", "publishing", { scheduledFor: iso(0), finalCallAt: iso(0) }),
+        post("due-soon", "scheduled", { scheduledFor: iso(90_000) }),
+        post("due-later", "scheduled", { scheduledFor: iso(200_000) }),
+        post("held-near", "scheduled", { scheduledFor: iso(-3_600_000), heldUntil: iso(30_000) }),
+        post("retrying", "publishing", { scheduledFor: iso(-1_800_000) }),
+        post("stuck", "publishing", { scheduledFor: iso(-600_000), finalCallAt: iso(-600_000) }),
+        post("done-near", "published", { scheduledFor: iso(-60_000), finalCallAt: iso(-60_000) }),
+        post("done-long-ago", "published", { scheduledFor: iso(-300_000), finalCallAt: iso(-300_000) }),
+        post("cancelled", "cancelled", { scheduledFor: iso(1_000) }),
+        { ...post("ig", "publishing"), platform: "instagram" },
+      ],
+      { id: "self", platform: "tiktok" },
+      at,
+      120_000,
+    );
+    // self, due-soon, held-near, retrying, stuck, done-near.
+    expect(n).toBe(6);
   });
 });

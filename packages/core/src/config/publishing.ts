@@ -54,6 +54,28 @@ export interface PlatformTiming {
    * counts as proof (Facebook only: the page's listings; 0 = absence never proves anything).
    */
   absenceProofAfterMs: number;
+  /**
+   * The platform's quota on the processing-status endpoint, per access token (TikTok: 30 calls
+   * a minute). A post's polls take a share of it: `perMinute − reserve` divided among the
+   * account's posts that may be polling at the same time (publish/poll-share.ts), so any number
+   * of them stays inside it. `reserve` is kept for calls outside the plans (a retried status
+   * call, a slow re-check of an unconfirmed post, the last check at the deadline).
+   */
+  statusQuota?: StatusQuota;
+}
+
+export interface StatusQuota {
+  /** Calls allowed per token in any 60 s window. */
+  perMinute: number;
+  /** Kept out of the posts' shares. */
+  reserve: number;
+  /**
+   * Posts whose polls may overlap this one's: the account's posts due, or whose final call was
+   * made, within this much of this post's final call (and every post still `publishing`).
+   */
+  shareWindowMs: number;
+  /** The share assumed when the account's posts cannot be read (the table did not answer). */
+  fallbackPosts: number;
 }
 
 export type MediaKind = "text" | "image" | "video";
@@ -205,6 +227,9 @@ export const DEFAULT_PUBLISH_TIMING: PublishTiming = {
         reconcile,
         recheck,
         absenceProofAfterMs: 0,
+        // One post alone keeps the whole plan (26 calls in its first minute); n posts of one
+        // account polling at once get ⌊28 / n⌋ each (publish/poll-share.ts).
+        statusQuota: { perMinute: 30, reserve: 2, shareWindowMs: 2 * MINUTE, fallbackPosts: 6 },
       },
     },
   },
@@ -341,4 +366,77 @@ export function nextPollMs(plan: WaitPlan, elapsedMs: number): number {
   if (!fine || elapsed >= fine.untilMs) return grown;
   if (elapsed >= fine.fromMs) return Math.min(fine.everyMs, fine.untilMs - elapsed);
   return Math.min(grown, fine.fromMs - elapsed);
+}
+
+/** The window a platform's per-minute quota is counted in (TikTok: a sliding minute). */
+export const QUOTA_WINDOW_MS = MINUTE;
+
+/**
+ * The most status calls one post may make in any 60 s window when `posts` posts of its account
+ * may be polling at the same time: an equal share of the quota less its reserve, at least 1.
+ * `posts` × the share never exceeds `perMinute − reserve` while `posts` ≤ that number; beyond
+ * it each post still gets one call a minute (TikTok's init quota, 6 a minute per token, keeps
+ * more than 12 posts of one token from starting to poll within two minutes).
+ *
+ * @example pollShare({ perMinute: 30, reserve: 2, shareWindowMs: 120_000, fallbackPosts: 6 }, 3) // 9
+ */
+export function pollShare(quota: StatusQuota, posts: number): number {
+  return Math.max(1, Math.floor((quota.perMinute - quota.reserve) / Math.max(1, posts)));
+}
+
+const firstMinuteCache = new Map<string, number>();
+
+/**
+ * How many checks the plan makes in the first minute of a wait (the check at its start
+ * included, the deadline honoured): the share a lone post needs. Memoised per plan.
+ */
+export function firstMinuteCalls(plan: WaitPlan): number {
+  const key = JSON.stringify(plan);
+  const known = firstMinuteCache.get(key);
+  if (known !== undefined) return known;
+  let calls = 1;
+  const end = Math.min(QUOTA_WINDOW_MS, plan.deadlineMs);
+  for (let at = 0, guard = 0; guard < 100_000; guard++) {
+    at += Math.max(1, nextPollMs(plan, at));
+    if (at >= end) break;
+    calls++;
+  }
+  firstMinuteCache.set(key, calls);
+  return calls;
+}
+
+/**
+ * The next check of a wait whose post may make at most `share` checks in any 60 s window: the
+ * plan's own next check while the share covers the plan (a lone post); otherwise the plan
+ * thinned — every k-th of its checks, k = ⌈first-minute checks / share⌉, so the checks keep the
+ * plan's shape (finer around the usual completion) — but never further apart than the plan's
+ * slowest interval or 60 s / share, whichever is longer. A check is never planned past the
+ * deadline (the last one lands on it). The window itself is enforced by `quotaWaitMs`.
+ *
+ * @example sharedNextPollMs(plan, 1_400, 9) // 300: every third of the 100 ms checks
+ */
+export function sharedNextPollMs(plan: WaitPlan, elapsedMs: number, share: number): number {
+  const elapsed = Math.max(0, elapsedMs);
+  const k = Math.max(1, Math.ceil(firstMinuteCalls(plan) / Math.max(1, share)));
+  let at = elapsed;
+  for (let i = 0; i < k; i++) at += Math.max(1, nextPollMs(plan, at));
+  const slowest = Math.max(plan.maxMs, Math.ceil(QUOTA_WINDOW_MS / Math.max(1, share)));
+  const next = Math.min(at - elapsed, k > 1 ? slowest : Number.POSITIVE_INFINITY);
+  const toDeadline = plan.deadlineMs - elapsed;
+  return toDeadline > 0 ? Math.min(next, toDeadline) : next;
+}
+
+/**
+ * How long to wait before a check so that this post makes at most `share` checks in any 60 s
+ * window, given when it made its recent ones (`recent`, epoch ms, any order): 0 when it may
+ * check now, else until the oldest of its last `share` checks is a minute old — plus
+ * `slackMs`, since the platform counts when a request arrives, not when Studio sent it.
+ *
+ * @example quotaWaitMs([1_000, 2_000], 2, 30_000) // 32_000 (31 s + 1 s of slack)
+ */
+export function quotaWaitMs(recent: readonly number[], share: number, now: number, slackMs = 1_000): number {
+  const inWindow = recent.filter((t) => t > now - QUOTA_WINDOW_MS - slackMs).sort((a, b) => a - b);
+  if (inWindow.length < share) return 0;
+  const oldest = inWindow[inWindow.length - share] as number;
+  return Math.max(0, oldest + QUOTA_WINDOW_MS + slackMs - now);
 }

@@ -5,7 +5,7 @@ import {
   ReconnectRequiredError,
   TokenRefreshPendingError,
 } from "../account/tokens";
-import { mediaKindOf, nextPollMs, platformTiming, publishTiming } from "../config/publishing";
+import { mediaKindOf, nextPollMs, platformTiming, publishTiming, QUOTA_WINDOW_MS } from "../config/publishing";
 import { db } from "../db/service";
 import { checkMedia } from "../media/check";
 import { PlatformError } from "../platform/errors";
@@ -46,6 +46,8 @@ export interface WorkerOptions {
 interface Run {
   now: () => number;
   budget: Budget;
+  /** The status quota's bookkeeping: from the `continue` message that resumed the attempt, then the attempt's own. */
+  polls?: { pollShare?: number; polls?: number[] };
 }
 
 /**
@@ -115,7 +117,8 @@ async function handle(msg: PublishMessage, r: Run): Promise<PublishOutcome> {
 
   if (post.status === "publishing") {
     // The holder's own continuation (a poll it scheduled) proceeds without a takeover write.
-    if (msg.kind === "continue" && msg.attemptId === post.attemptId) return run(post, r);
+    if (msg.kind === "continue" && msg.attemptId === post.attemptId)
+      return run(post, { ...r, polls: { pollShare: msg.pollShare, polls: msg.polls } });
     if (post.leaseUntil && Date.parse(post.leaseUntil) > now()) return ack("held by a live attempt");
     const taken = await takeover(post, now());
     if (!taken) return ack("lost the takeover");
@@ -165,7 +168,14 @@ async function run(post: PostItem, r: Run): Promise<PublishOutcome> {
     if (post.status === "unconfirmed")
       return await settle(post, await recheckUnconfirmed(post, creds, budget, now()), r);
     ctx = new FlowContext(post, creds, now, budget);
-    let result = await step(ctx);
+    ctx.pollShare = r.polls?.pollShare;
+    ctx.pollsAt = [...(r.polls?.polls ?? [])];
+    const attempt = ctx;
+    // Whatever comes next (a poll, a retry), the quota's bookkeeping goes with the next message.
+    const carry = () => {
+      r.polls = { pollShare: attempt.pollShare, polls: attempt.pollsAt };
+    };
+    let result = await step(ctx).finally(carry);
     // Early processing polls (a container, a TikTok upload) are waited out here, finely, while the
     // invocation has time: most media are ready within seconds, sooner than a queue round trip.
     while (result.kind === "wait" && result.inline && budget.fits(result.delayMs + inv.callTimeoutMs)) {
@@ -173,7 +183,7 @@ async function run(post: PostItem, r: Run): Promise<PublishOutcome> {
       const leaseEnds = Date.parse(ctx.post.leaseUntil ?? "") || 0;
       if (leaseEnds < now() + result.delayMs + inv.callTimeoutMs) await ctx.save({});
       await sleep(result.delayMs);
-      result = await step(ctx);
+      result = await step(ctx).finally(carry);
     }
     await backOffIfBusy(ctx, now);
     return await settle(ctx.post, result, r);
@@ -257,10 +267,17 @@ async function wait(post: PostItem, delayMs: number, r: Run, note: string): Prom
   }
   await sendMessage(
     "publish",
-    { kind: "continue", postId: held.id, attemptId: held.attemptId as string },
+    { kind: "continue", postId: held.id, attemptId: held.attemptId as string, ...carried(r, now()) },
     Math.ceil(delayMs / 1000),
   );
   return ack(note);
+}
+
+/** The status quota's bookkeeping for a `continue` message: the share, and the checks of the last minute. */
+function carried(r: Run, now: number): { pollShare?: number; polls?: number[] } {
+  const share = r.polls?.pollShare;
+  const polls = (r.polls?.polls ?? []).filter((t) => t > now - 2 * QUOTA_WINDOW_MS);
+  return { ...(share !== undefined ? { pollShare: share } : {}), ...(polls.length ? { polls } : {}) };
 }
 
 /**
@@ -439,7 +456,7 @@ async function retry(
     if (viaNewMessage) {
       await sendMessage(
         "publish",
-        { kind: "continue", postId: saved.id, attemptId: saved.attemptId as string },
+        { kind: "continue", postId: saved.id, attemptId: saved.attemptId as string, ...carried(r, now()) },
         Math.ceil(delayMs / 1000),
       );
       return ack(`retry ${retries}: ${code}`);

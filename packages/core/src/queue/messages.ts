@@ -14,7 +14,17 @@ export const PublishMessage = z.discriminatedUnion("kind", [
    */
   z.object({ kind: z.literal("prepare"), postId: z.string().min(1), version: z.number().int() }),
   /** Re-delivery with a delay to poll a container / publish status, for attempt `attemptId`. */
-  z.object({ kind: z.literal("continue"), postId: z.string().min(1), attemptId: z.string().min(1) }),
+  z.object({
+    kind: z.literal("continue"),
+    postId: z.string().min(1),
+    attemptId: z.string().min(1),
+    /**
+     * The status quota's bookkeeping, carried instead of written (publish/poll-share.ts): how many
+     * of the account's posts share it, and when this attempt checked the status in the last minute.
+     */
+    pollShare: z.number().int().positive().optional(),
+    polls: z.array(z.number()).max(200).optional(),
+  }),
   /** The lease of `attemptId` expired (a worker died), or the outcome is unknown: ask the platform. */
   z.object({ kind: z.literal("reconcile"), postId: z.string().min(1), attemptId: z.string().min(1) }),
 ]);

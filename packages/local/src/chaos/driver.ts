@@ -150,6 +150,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     STUDIO_LOG_LEVEL: "INFO",
     // A load test: 1,000 posts created, scheduled and polled through one key in minutes.
     STUDIO_RATE_LIMIT_PER_KEY: "0",
+    // Studio shares TikTok's status quota among an account's posts (publish/poll-share.ts): told
+    // the simulator's raised one, as it would be told the platform's.
+    STUDIO_PUBLISH_TIMING: JSON.stringify({
+      platforms: { tiktok: { video: { statusQuota: { perMinute: simulatorConfig.tiktokStatusPerMinute } } } },
+    }),
   };
   const secrets = {
     STUDIO_ADMIN_TOKEN: adminToken,

@@ -230,7 +230,8 @@ export async function run(state: SimState, sim: SimRequest, op: Operation): Prom
   const fault = state.faults.take(op.operation, op.accountId);
   const rec = state.record(op.operation, op.accountId, fault?.type, op.objects);
   if (op.caption === undefined) {
-    await perform(state, sim, op, fault);
+    // Every call keeps what it answered (e.g. how many TikTok status calls got a 429).
+    rec.answered = await perform(state, sim, op, fault);
     return;
   }
   // The journal of an irreversible call: what it created and what the client got back.

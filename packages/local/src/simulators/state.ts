@@ -161,7 +161,8 @@ export interface CallRecord {
   created?: string[];
   /**
    * What the client got back: an HTTP status, `cut` (the socket was destroyed without an
-   * answer) or `no_answer` (never answered until the client gave up or the cap cut it).
+   * answer) or `no_answer` (never answered until the client gave up or the cap cut it). Kept
+   * for every call (a rate limit shows as 429); the journal lists the irreversible ones.
    */
   answered?: number | "cut" | "no_answer";
 }

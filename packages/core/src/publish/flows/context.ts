@@ -1,5 +1,15 @@
 import { freshCredentials, type VersionedCredentials } from "../../account/tokens";
-import { mediaKindOf, nextPollMs, type PlatformTiming, platformTiming, publishTiming } from "../../config/publishing";
+import {
+  mediaKindOf,
+  nextPollMs,
+  type PlatformTiming,
+  platformTiming,
+  pollShare,
+  publishTiming,
+  QUOTA_WINDOW_MS,
+  quotaWaitMs,
+  sharedNextPollMs,
+} from "../../config/publishing";
 import { adapters, isHighUsage } from "../../platform";
 import { PlatformError } from "../../platform/errors";
 import type { AccountCredentials, Adapters } from "../../platform/types";
@@ -53,6 +63,14 @@ export class FlowContext {
    * opens for this long after the attempt, so Studio backs off *before* hitting 100%.
    */
   usageBackoffMs = 0;
+  /**
+   * How many of the account's posts may poll the status endpoint alongside this one (itself
+   * included; publish/poll-share.ts): read when the final call is sent, carried by `continue`
+   * messages. Undefined until known.
+   */
+  pollShare?: number;
+  /** When this attempt checked the processing status (epoch ms), for the quota's sliding minute. */
+  pollsAt: number[] = [];
 
   constructor(
     public post: PostItem,
@@ -162,8 +180,42 @@ export class FlowContext {
     const plan = this.timing.processing;
     const elapsed = this.now() - Date.parse(since ?? this.post.updatedAt);
     if (elapsed >= plan.deadlineMs) return undefined;
-    const delayMs = nextPollMs(plan, elapsed);
+    const share = this.statusShare();
+    // With a status quota: this post's share of it, never more than `share` checks in any minute.
+    // (The last check lands on the deadline; if the share is used up then, the verdict is given
+    // there on the last check's answer — still processing, less than a minute before.)
+    const delayMs =
+      share === undefined
+        ? nextPollMs(plan, elapsed)
+        : Math.min(
+            Math.max(sharedNextPollMs(plan, elapsed, share), quotaWaitMs(this.pollsAt, share, this.now())),
+            plan.deadlineMs - elapsed,
+          );
     return { kind: "wait", delayMs, inline: elapsed + delayMs <= publishTiming().invocation.inlinePollForMs };
+  }
+
+  /**
+   * The most status checks this post may make in any 60 s window (its share of the platform's
+   * status quota), or undefined when the platform has no such quota or the share is not known.
+   */
+  statusShare(): number | undefined {
+    const quota = this.timing.statusQuota;
+    return quota && this.pollShare !== undefined ? pollShare(quota, this.pollShare) : undefined;
+  }
+
+  /**
+   * Before a status check: 0 when it fits this post's share of the quota (and it is counted),
+   * else how long to wait for it.
+   */
+  takeStatusCall(): number {
+    const share = this.statusShare();
+    const now = this.now();
+    if (share !== undefined) {
+      const waitMs = quotaWaitMs(this.pollsAt, share, now);
+      if (waitMs > 0) return waitMs;
+    }
+    this.pollsAt = [...this.pollsAt.filter((t) => t > now - 2 * QUOTA_WINDOW_MS), now];
+    return 0;
   }
 
   /** Minutes, for messages. */

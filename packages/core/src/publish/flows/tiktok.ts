@@ -1,5 +1,6 @@
 import { crashPoint } from "../crash";
 import { closeTicket, newTicket, publicApiUrl, pullUrl, wasPulled } from "../media-pull";
+import { readPollShare } from "../poll-share";
 import { FlowContext, reconcileByRecentPosts, type StepResult } from "./context";
 
 /**
@@ -17,17 +18,27 @@ export async function tiktokStep(ctx: FlowContext): Promise<StepResult> {
   const tt = ctx.api.tiktok;
   const publishId = ctx.post.publishId;
   if (publishId) {
+    // The status endpoint's quota (30 a minute per token) is shared by the account's posts that
+    // poll at the same time: this post keeps to its share (publish/poll-share.ts).
+    const quota = ctx.timing.statusQuota;
+    if (quota && ctx.pollShare === undefined)
+      ctx.pollShare = await readPollShare(ctx.post, Date.parse(ctx.post.finalCallAt ?? ctx.post.updatedAt), quota);
+    const processingTimeout: StepResult = {
+      kind: "unconfirmed",
+      code: "post.processing_timeout",
+      message: `TikTok was still processing the video ${FlowContext.minutes(ctx.timing.processing.deadlineMs)} after it was sent; it may still be posted. Studio keeps checking; check the TikTok app.`,
+    };
+    const quotaWait = ctx.takeStatusCall();
+    if (quotaWait > 0) {
+      // At the deadline with this minute's share used up: the last check (processing) decides.
+      if (ctx.pollsAt.length && !ctx.processingWait(ctx.post.finalCallAt)) return processingTimeout;
+      return { kind: "wait", delayMs: quotaWait };
+    }
     const { status, failReason, postIds } = await ctx.call((c) => tt.publishStatus(c, publishId));
     switch (status) {
       case "PROCESSING_DOWNLOAD":
       case "PROCESSING_UPLOAD":
-        return (
-          ctx.processingWait(ctx.post.finalCallAt) ?? {
-            kind: "unconfirmed",
-            code: "post.processing_timeout",
-            message: `TikTok was still processing the video ${FlowContext.minutes(ctx.timing.processing.deadlineMs)} after it was sent; it may still be posted. Studio keeps checking; check the TikTok app.`,
-          }
-        );
+        return ctx.processingWait(ctx.post.finalCallAt) ?? processingTimeout;
       case "PUBLISH_COMPLETE":
         // The video id arrives once TikTok makes the post public (absent for a private post).
         return { kind: "published", externalPostId: publishId, platformPostId: postIds?.[0] };
@@ -83,10 +94,14 @@ export async function tiktokStep(ctx: FlowContext): Promise<StepResult> {
   const base = publicApiUrl();
   const pullTicket = base ? newTicket() : undefined;
   const videoUrl = base && pullTicket ? pullUrl(base, ctx.post.id, pullTicket) : video.url;
+  // How many of the account's posts share the status quota: read while init is on its way.
+  const quota = ctx.timing.statusQuota;
+  const share = quota ? readPollShare(ctx.post, ctx.now(), quota) : undefined;
   const { publishId: id } = await ctx.finalCall(
     (c) => tt.initVideo(c, { title: ctx.post.caption, videoUrl, privacyLevel }),
     pullTicket ? { pullTicket } : {},
   );
+  if (share) ctx.pollShare = await share;
   await ctx.save({ publishId: id, step: "publish_initiated" });
   crashPoint("after_init", ctx.post);
   return tiktokStep(ctx); // ask once right away: a short video is often complete already
