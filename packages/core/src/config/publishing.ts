@@ -108,6 +108,15 @@ export interface PublishTiming {
     leadMs: Record<"instagram" | "facebook" | "tiktok", number>;
     /** No prepare message for a post due sooner than this (the publish message would overtake it). */
     minLeadMs: number;
+    /**
+     * Platforms whose preparation travels in the publish message instead of the table: only the
+     * prepare message is sent ahead, and it sends the publish message itself — with what it read
+     * (TikTok's privacy level; the media checked for that version) when it could, plain when it
+     * could not. Saves the preparation's write (writes per post are budgeted). A prepare message
+     * lost or failing is retried by the queue; the dispatcher re-sends a post still `scheduled`
+     * 2 minutes past its time.
+     */
+    inMessage: Record<"instagram" | "facebook" | "tiktok", boolean>;
   };
   /** When a publish message arrives, against its post's time. */
   delivery: {
@@ -241,7 +250,12 @@ export const DEFAULT_PUBLISH_TIMING: PublishTiming = {
   // at the post's time is polled from when it was created.
   // TikTok: creator_info and the media check are reads, done ahead too (measured: they were
   // most of the p99 between the post's time and init).
-  prepare: { leadMs: { instagram: 15 * SECOND, facebook: 0, tiktok: 15 * SECOND }, minLeadMs: 5 * SECOND },
+  // TikTok's reads (creator_info, the media) travel in the publish message (`inMessage`): no write.
+  prepare: {
+    leadMs: { instagram: 15 * SECOND, facebook: 0, tiktok: 15 * SECOND },
+    minLeadMs: 5 * SECOND,
+    inMessage: { instagram: false, facebook: false, tiktok: true },
+  },
   delivery: { arriveEarlyMs: SECOND, waitEarlyMaxMs: 2_500 },
   breaker: { holdInPlaceMaxMs: MINUTE },
   leaseMs: 2 * MINUTE,

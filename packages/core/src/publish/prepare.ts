@@ -2,6 +2,7 @@ import { freshCredentials } from "../account/tokens";
 import { publishTiming } from "../config/publishing";
 import { checkMedia } from "../media/check";
 import type { PostItem } from "../post/post";
+import { sendMessage } from "../queue/sqs";
 import { logger, redactString } from "../util/logger";
 import { openBreaker } from "./breaker";
 import type { Budget } from "./budget";
@@ -31,25 +32,22 @@ import { dueAtMs, savePrepared } from "./transitions";
  *
  * @returns a note for the log.
  */
-export async function preparePost(post: PostItem, version: number, now: () => number, budget: Budget): Promise<string> {
-  if (post.status !== "scheduled" || post.version !== version) return "stale prepare message";
+export async function preparePost(
+  post: PostItem,
+  msg: { version: number; sendsPublish?: boolean },
+  now: () => number,
+  budget: Budget,
+): Promise<string> {
+  if (post.status !== "scheduled" || post.version !== msg.version) return "stale prepare message";
+  if (msg.sendsPublish) return prepareInMessage(post, now, budget);
   if (post.preparedVersion === post.version) return "already prepared";
   if (!publishTiming().prepare.leadMs[post.platform]) return "nothing to prepare on this platform";
   // With less than a second left the publish message is about to arrive: it does the work.
   if (dueAtMs(post) - now() < 1_000) return "too close to its time to prepare";
-  const inv = publishTiming().invocation;
   try {
-    const { account, creds } = await freshCredentials(post.accountId, {
-      waitMs: budget.timeoutFor(inv.lockWaitMs),
-      timeoutMs: () => budget.timeoutFor(inv.callTimeoutMs),
-    });
-    if (account.breakerUntil && Date.parse(account.breakerUntil) > now()) return "account breaker open: not prepared";
-    const media = await checkMedia(post.platform, post.media, {
-      timeoutMs: budget.timeoutFor(inv.mediaProbeMs),
-      deadlineAt: budget.deadline,
-    });
-    if (!media.ok) return "media check failed: left to the attempt at the post's time";
-    const ctx = new FlowContext(post, creds, now, budget);
+    const ahead = await readAhead(post, now, budget);
+    if (!ahead.ctx) return ahead.note;
+    const ctx = ahead.ctx;
     let saved: PostItem | undefined;
     if (post.platform === "instagram") {
       const content = { caption: post.caption, media: post.media };
@@ -66,13 +64,82 @@ export async function preparePost(post: PostItem, version: number, now: () => nu
       // Elsewhere only the media check (when a lead is configured for the platform).
       saved = await savePrepared(post, { preparedAt: new Date(now()).toISOString() });
     }
-    if (ctx.usageBackoffMs)
-      await openBreaker({ id: post.accountId, tokenVersion: ctx.tokenVersion }, ctx.usageBackoffMs, now());
+    await backOffIfBusy(post, ctx, now);
     return saved ? "prepared" : "changed while preparing: not used";
   } catch (err) {
-    if (err instanceof InjectedCrash) throw err;
-    const error = redactString(err instanceof Error ? err.message : String(err));
-    logger.info("prepare failed: the attempt at the post's time does the work", { postId: post.id, error });
-    return "prepare failed";
+    return prepareFailed(post, err);
   }
+}
+
+/**
+ * The preparation carried by the publish message (`prepare.inMessage`): reads creator_info (on
+ * TikTok) and checks the media, writes nothing, then sends the post's publish message — with
+ * what was read, or plain if anything failed. A failed send throws: the queue delivers this
+ * message again (and the dispatcher re-sends a post still `scheduled` 2 minutes past its time).
+ */
+async function prepareInMessage(post: PostItem, now: () => number, budget: Budget): Promise<string> {
+  let prepared: { privacyLevel?: string } | undefined;
+  let note: string;
+  try {
+    if (dueAtMs(post) - now() < 1_000) note = "too close to its time to prepare";
+    else {
+      const ahead = await readAhead(post, now, budget);
+      const ctx = ahead.ctx;
+      if (!ctx) note = ahead.note;
+      else {
+        prepared =
+          post.platform === "tiktok"
+            ? { privacyLevel: privacyLevelFor(await ctx.call((c) => ctx.api.tiktok.creatorInfo(c))) }
+            : {};
+        await backOffIfBusy(post, ctx, now);
+        note = "prepared";
+      }
+    }
+  } catch (err) {
+    prepared = undefined;
+    note = prepareFailed(post, err);
+  }
+  const early = publishTiming().delivery.arriveEarlyMs;
+  // (SQS delays stop at 15 min; a message arriving earlier than that is sent back with the rest.)
+  const delaySeconds = Math.min(900, Math.floor(Math.max(0, dueAtMs(post) - now() - early) / 1000));
+  await sendMessage(
+    "publish",
+    { kind: "publish", postId: post.id, version: post.version, ...(prepared ? { prepared } : {}) },
+    delaySeconds,
+  );
+  return `${note}; publish message sent${prepared ? " with it" : ""}`;
+}
+
+/** Token, breaker and media: what every preparation needs before anything else. */
+async function readAhead(
+  post: PostItem,
+  now: () => number,
+  budget: Budget,
+): Promise<{ note: string; ctx?: FlowContext }> {
+  const inv = publishTiming().invocation;
+  const { account, creds } = await freshCredentials(post.accountId, {
+    waitMs: budget.timeoutFor(inv.lockWaitMs),
+    timeoutMs: () => budget.timeoutFor(inv.callTimeoutMs),
+  });
+  if (account.breakerUntil && Date.parse(account.breakerUntil) > now())
+    return { note: "account breaker open: not prepared" };
+  const media = await checkMedia(post.platform, post.media, {
+    timeoutMs: budget.timeoutFor(inv.mediaProbeMs),
+    deadlineAt: budget.deadline,
+  });
+  if (!media.ok) return { note: "media check failed: left to the attempt at the post's time" };
+  return { note: "", ctx: new FlowContext(post, creds, now, budget) };
+}
+
+/** Usage at ≥ 90% seen while preparing: the account's breaker opens (for that token only). */
+async function backOffIfBusy(post: PostItem, ctx: FlowContext, now: () => number) {
+  if (ctx.usageBackoffMs)
+    await openBreaker({ id: post.accountId, tokenVersion: ctx.tokenVersion }, ctx.usageBackoffMs, now());
+}
+
+function prepareFailed(post: PostItem, err: unknown): string {
+  if (err instanceof InjectedCrash) throw err;
+  const error = redactString(err instanceof Error ? err.message : String(err));
+  logger.info("prepare failed: the attempt at the post's time does the work", { postId: post.id, error });
+  return "prepare failed";
 }

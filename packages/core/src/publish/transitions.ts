@@ -62,10 +62,17 @@ const PREPARED = ["preparedVersion", "preparedAt", "preparedContainerId", "prepa
  * the message was sent for: a second delivery, a second dispatcher or a stale message loses.
  * A preparation made for this very version (publish/prepare.ts) becomes the attempt's own
  * (the container and when it was created; step `prepared`: its media were checked then); any
- * other is dropped with it, never used.
+ * other is dropped with it, never used. `carried`: a preparation that came in the publish message
+ * (`prepare.inMessage`), for the version the message names — the one this claim is conditional on.
  */
-export function claim(post: PostItem, now: number, receivedAt = now): Promise<PostItem | undefined> {
+export function claim(
+  post: PostItem,
+  now: number,
+  receivedAt = now,
+  carried?: { privacyLevel?: string },
+): Promise<PostItem | undefined> {
   const prepared = preparedFor(post);
+  const privacyLevel = carried?.privacyLevel ?? prepared?.preparedPrivacyLevel;
   return conditional(async () => {
     const { data } = await db()
       .entities.post.patch({ id: post.id })
@@ -76,11 +83,11 @@ export function claim(post: PostItem, now: number, receivedAt = now): Promise<Po
         attemptId: randomUUID(),
         leaseShard: shardOf(post.id),
         leaseUntil: iso(now + leaseMs()),
-        step: prepared ? "prepared" : "claimed",
+        step: prepared || carried ? "prepared" : "claimed",
         ...(prepared?.preparedContainerId
           ? { containerId: prepared.preparedContainerId, processingSince: prepared.preparedAt }
           : {}),
-        ...(prepared?.preparedPrivacyLevel ? { privacyLevel: prepared.preparedPrivacyLevel } : {}),
+        ...(privacyLevel ? { privacyLevel } : {}),
         receivedAt: iso(receivedAt),
         claimedAt: iso(now),
         updatedAt: iso(now),

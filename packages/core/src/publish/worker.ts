@@ -95,7 +95,7 @@ async function handle(msg: PublishMessage, r: Run): Promise<PublishOutcome> {
   if (!post) return ack("post not found");
   const log = { postId: post.id, status: post.status, kind: msg.kind };
 
-  if (msg.kind === "prepare") return ack(await preparePost(post, msg.version, now, r.budget));
+  if (msg.kind === "prepare") return ack(await preparePost(post, msg, now, r.budget));
   if (post.status === "scheduled") {
     if (msg.kind !== "publish" || msg.version !== post.version) return ack("stale message");
     const dueAt = dueAtMs(post);
@@ -108,7 +108,7 @@ async function handle(msg: PublishMessage, r: Run): Promise<PublishOutcome> {
     // The claim comes at the post's time (a timer may fire a millisecond before the wall clock
     // gets there: never claim before it).
     for (let left = earlyMs; left > 0; left = dueAt - now()) await sleep(left);
-    const claimed = await claim(post, now(), receivedAt);
+    const claimed = await claim(post, now(), receivedAt, msg.prepared);
     if (!claimed) return ack("lost the claim");
     logger.info("claimed", { ...log, attempt: claimed.attempts, attemptId: claimed.attemptId });
     crashPoint("after_claim", claimed);

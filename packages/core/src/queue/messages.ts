@@ -6,13 +6,28 @@ import { z } from "zod";
  * stale messages (the post was moved or cancelled since) are harmless no-ops.
  */
 export const PublishMessage = z.discriminatedUnion("kind", [
-  /** Sent by the dispatcher or the API for a scheduled post at `version`. */
-  z.object({ kind: z.literal("publish"), postId: z.string().min(1), version: z.number().int() }),
+  /** Sent by the dispatcher or the API for a scheduled post at `version` (or by its prepare message). */
+  z.object({
+    kind: z.literal("publish"),
+    postId: z.string().min(1),
+    version: z.number().int(),
+    /**
+     * What a prepare message read for `version` (publish/prepare.ts, `prepare.inMessage`): the
+     * media were checked, and TikTok's privacy level. The claim takes it only for that version.
+     */
+    prepared: z.object({ privacyLevel: z.string().min(1).max(64).optional() }).optional(),
+  }),
   /**
    * Sent with the publish message, to arrive shortly before the post's time: prepare what
-   * publishes nothing (an Instagram container, TikTok's creator_info) for `version`.
+   * publishes nothing (an Instagram container, TikTok's creator_info) for `version`. With
+   * `sendsPublish`, no publish message was sent with it: the prepare sends it, carrying what it read.
    */
-  z.object({ kind: z.literal("prepare"), postId: z.string().min(1), version: z.number().int() }),
+  z.object({
+    kind: z.literal("prepare"),
+    postId: z.string().min(1),
+    version: z.number().int(),
+    sendsPublish: z.boolean().optional(),
+  }),
   /** Re-delivery with a delay to poll a container / publish status, for attempt `attemptId`. */
   z.object({
     kind: z.literal("continue"),

@@ -15,11 +15,17 @@ describe("publishMessages", () => {
       { body: { kind: "prepare", postId: "p2", version: 1 }, delaySeconds: 25 },
       { body: { kind: "publish", postId: "p2", version: 1 }, delaySeconds: 39 },
     ]);
+    // TikTok's preparation travels in the publish message: the prepare message sends it (no write).
     expect(publishMessages({ id: "p3", version: 1, platform: "tiktok" }, at + 40_300, at)).toEqual([
-      { body: { kind: "prepare", postId: "p3", version: 1 }, delaySeconds: 25 },
-      { body: { kind: "publish", postId: "p3", version: 1 }, delaySeconds: 39 },
+      { body: { kind: "prepare", postId: "p3", version: 1, sendsPublish: true }, delaySeconds: 25 },
     ]);
     expect(publishMessages({ id: "p7", version: 1, platform: "facebook" }, at + 40_300, at)).toHaveLength(1);
+  });
+
+  it("TikTok due too soon to prepare: the plain publish message", () => {
+    expect(publishMessages({ id: "p8", version: 2, platform: "tiktok" }, at + 4_000, at)).toEqual([
+      { body: { kind: "publish", postId: "p8", version: 2 }, delaySeconds: 3 },
+    ]);
   });
 
   it("prepares at once when the post is due in less than the lead, not at all when it is due too soon", () => {

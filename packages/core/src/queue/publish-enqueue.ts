@@ -35,7 +35,8 @@ export interface EnqueueablePost {
  * `DelaySeconds` = ⌊(time until due − arriveEarlyMs) / 1 s⌋ (it arrives 1–2 s early; the worker
  * reads ahead and claims the post at its time), and, on a platform that prepares ahead
  * (config/publishing.ts `prepare`), a prepare message arriving `leadMs` before the post's time —
- * unless the post is due too soon for it to help.
+ * unless the post is due too soon for it to help. Where the preparation travels in the message
+ * (`prepare.inMessage`: TikTok), the prepare message alone: it sends the publish message.
  */
 export function publishMessages(
   post: { id: string; version: number; platform?: Platform },
@@ -51,13 +52,14 @@ export function publishMessages(
       delaySeconds: Math.floor(publishDelayMs / 1000),
     },
   ];
-  const { leadMs, minLeadMs } = timing.prepare;
+  const { leadMs, minLeadMs, inMessage } = timing.prepare;
   const lead = post.platform ? leadMs[post.platform] : 0;
   if (lead > 0 && dueInMs >= minLeadMs) {
-    out.unshift({
-      body: { kind: "prepare", postId: post.id, version: post.version },
-      delaySeconds: Math.floor(Math.max(0, dueInMs - lead) / 1000),
-    });
+    const delaySeconds = Math.floor(Math.max(0, dueInMs - lead) / 1000);
+    // The preparation travels in the publish message: the prepare message sends it.
+    if (post.platform && inMessage?.[post.platform])
+      return [{ body: { kind: "prepare", postId: post.id, version: post.version, sendsPublish: true }, delaySeconds }];
+    out.unshift({ body: { kind: "prepare", postId: post.id, version: post.version }, delaySeconds });
   }
   return out;
 }

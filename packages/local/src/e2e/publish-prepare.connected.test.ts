@@ -145,26 +145,92 @@ describe.concurrent("preparing ahead of the post's time (connected)", () => {
     expect(s.copies(caption)).toBe(1);
   });
 
-  it("TikTok: creator_info and the media check are done ahead; at its time only init and the polls", async ({
+  it("TikTok: creator_info and the media check are done ahead and travel in the publish message (no write); at its time only init and the polls", async ({
     expect,
   }) => {
     const tt = await s.connect(key, "tiktok");
     const caption = `prepared tt ${tag}`;
     const post = await s.schedule(key, tt.id, { caption, media: [s.media("video.mp4")], inMs: AHEAD });
-    const ready = await prepared(post.id);
-    expect(ready.status).toBe("scheduled");
-    expect(ready.preparedPrivacyLevel).toBe("PUBLIC_TO_EVERYONE");
+    const due = Date.parse(post.scheduledFor as string);
+    const scheduled = await item(post.id);
+    // Until the preparation has read creator_info (then it sends the publish message)…
+    const until = Date.now() + AHEAD + 20_000;
+    while (!calls("tiktok.creator_info", tt.externalAccountId).length) {
+      if (Date.now() > until) throw new Error("creator_info was never read ahead");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // …and nothing was written for it: the item is as the API left it (claimed only at its time).
+    const afterPrepare = await item(post.id);
+    if (afterPrepare.status === "scheduled") expect(afterPrepare).toEqual(scheduled);
+    expect(afterPrepare.preparedVersion).toBeUndefined();
+
     const done = await s.waitFinal(key, post.id, 40_000);
     expect(done.status).toBe("published");
-    const due = Date.parse(post.scheduledFor as string);
     const infos = calls("tiktok.creator_info", tt.externalAccountId);
     expect(infos, "creator_info read once, ahead").toHaveLength(1);
     expect(infos[0]?.at as number).toBeLessThan(due);
     const inits = calls("tiktok.init", tt.externalAccountId);
     expect(inits).toHaveLength(1);
     expect(inits[0]?.at as number, "init never before the post's time").toBeGreaterThanOrEqual(due);
-    expect((await item(post.id)).preparedPrivacyLevel).toBeUndefined();
+    const after = await item(post.id);
+    // The claim took the privacy level the preparation carried in the publish message.
+    expect(after.privacyLevel).toBe("PUBLIC_TO_EVERYONE");
+    expect(after.preparedPrivacyLevel).toBeUndefined();
     expect(s.copies(caption)).toBe(1);
+  });
+
+  it("TikTok: a failed preparation still sends the publish message: published at its time, once", async ({
+    expect,
+  }) => {
+    const tt = await s.connect(key, "tiktok");
+    s.sims.control.addFault({
+      operation: "tiktok.creator_info",
+      type: "server_error",
+      accountId: tt.externalAccountId,
+      times: 1,
+    });
+    const caption = `prepare failed tt ${tag}`;
+    const post = await s.schedule(key, tt.id, { caption, media: [s.media("video.mp4")], inMs: AHEAD });
+    const due = Date.parse(post.scheduledFor as string);
+    const done = await s.waitFinal(key, post.id, 40_000);
+    expect(done.status).toBe("published");
+    expect(done.attempts).toBe(1);
+    expect(Date.parse(done.publishedAt as string)).toBeGreaterThanOrEqual(due);
+    const infos = calls("tiktok.creator_info", tt.externalAccountId);
+    expect(infos, "the preparation's read failed; the attempt read it again at its time").toHaveLength(2);
+    expect(infos[0]?.fault).toBeDefined();
+    expect(infos[0]?.at as number).toBeLessThan(due);
+    expect(infos[1]?.at as number).toBeGreaterThanOrEqual(due);
+    expect(s.copies(caption)).toBe(1);
+  });
+
+  it("TikTok: a caption edit after the preparation sent its publish message → only the new caption goes out, once", async ({
+    expect,
+  }) => {
+    const tt = await s.connect(key, "tiktok");
+    const post = await s.schedule(key, tt.id, {
+      caption: `tt before edit ${tag}`,
+      media: [s.media("video.mp4")],
+      inMs: AHEAD,
+    });
+    const until = Date.now() + AHEAD + 20_000;
+    while (!calls("tiktok.creator_info", tt.externalAccountId).length) {
+      if (Date.now() > until) throw new Error("creator_info was never read ahead");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const current = await item(post.id);
+    const edit = await s.api(
+      "PATCH",
+      `/v1/posts/${post.id}`,
+      { caption: `tt after edit ${tag}`, version: current.version },
+      key,
+    );
+    expect(edit.status).toBe(200);
+    const done = await s.waitFinal(key, post.id, 40_000);
+    expect(done.status).toBe("published");
+    expect(s.copies(`tt after edit ${tag}`)).toBe(1);
+    expect(s.copies(`tt before edit ${tag}`)).toBe(0);
+    expect(calls("tiktok.init", tt.externalAccountId)).toHaveLength(1);
   });
 
   it("a publish message arriving early is sent back with the rest of its delay: published at its time, once", async ({
