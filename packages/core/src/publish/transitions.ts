@@ -70,9 +70,13 @@ export function claim(
   now: number,
   receivedAt = now,
   carried?: { privacyLevel?: string },
+  finalCall?: { pullTicket: string },
 ): Promise<PostItem | undefined> {
   const prepared = preparedFor(post);
   const privacyLevel = carried?.privacyLevel ?? prepared?.preparedPrivacyLevel;
+  // `finalCall`: the attempt's final call is recorded in the claim itself (TikTok, prepared, with
+  // a media ticket: the worker sends init next; see worker.ts `claimAndMarkFinalCall`).
+  const marked = finalCall ? { finalCallAt: iso(now), pullTicket: finalCall.pullTicket, step: "final_call" } : {};
   return conditional(async () => {
     const { data } = await db()
       .entities.post.patch({ id: post.id })
@@ -91,6 +95,7 @@ export function claim(
         receivedAt: iso(receivedAt),
         claimedAt: iso(now),
         updatedAt: iso(now),
+        ...marked,
       })
       .remove(["dueShard", "dueAt", ...PREPARED])
       .where((a, op) => `${op.eq(a.status, "scheduled")} AND ${op.eq(a.version, post.version)}`)

@@ -23,6 +23,7 @@ import { facebookStep } from "./flows/facebook";
 import { instagramStep } from "./flows/instagram";
 import { recheckUnconfirmed } from "./flows/recheck";
 import { tiktokStep } from "./flows/tiktok";
+import { newTicket, publicApiUrl } from "./media-pull";
 import { preparePost } from "./prepare";
 import { claim, complete, dueAtMs, fail, hold, leaseMs, saveStep, takeover, unconfirm } from "./transitions";
 
@@ -48,6 +49,8 @@ interface Run {
   budget: Budget;
   /** The status quota's bookkeeping: from the `continue` message that resumed the attempt, then the attempt's own. */
   polls?: { pollShare?: number; polls?: number[] };
+  /** The claim recorded the final call (not sent yet): see `claimAndMarkFinalCall`. */
+  premarked?: boolean;
 }
 
 /**
@@ -108,11 +111,18 @@ async function handle(msg: PublishMessage, r: Run): Promise<PublishOutcome> {
     // The claim comes at the post's time (a timer may fire a millisecond before the wall clock
     // gets there: never claim before it).
     for (let left = earlyMs; left > 0; left = dueAt - now()) await sleep(left);
-    const claimed = await claim(post, now(), receivedAt, msg.prepared);
+    const premark = marksFinalCallAtClaim(post, msg.prepared, r.budget);
+    const claimed = await claim(
+      post,
+      now(),
+      receivedAt,
+      msg.prepared,
+      premark ? { pullTicket: newTicket() } : undefined,
+    );
     if (!claimed) return ack("lost the claim");
     logger.info("claimed", { ...log, attempt: claimed.attempts, attemptId: claimed.attemptId });
     crashPoint("after_claim", claimed);
-    return run(claimed, r);
+    return run(claimed, { ...r, premarked: premark });
   }
 
   if (post.status === "publishing") {
@@ -136,6 +146,25 @@ async function handle(msg: PublishMessage, r: Run): Promise<PublishOutcome> {
   return ack(`post is ${post.status}`);
 }
 
+/**
+ * Whether the claim records the final call too (one write instead of two): a TikTok post whose
+ * preparation came in its publish message (privacy level read, media checked for this version),
+ * with a media ticket, and time for the final call. Init is then the attempt's next platform
+ * call. Safe because of the ticket: if the worker dies before sending init, TikTok never
+ * fetched the video and cannot (the ticket is closed after the quick look), so init is sent
+ * again as a plain retry (media-pull.ts) — as after a death between recording and sending
+ * today. Anything else that ends the attempt before init clears the record (`run`).
+ */
+function marksFinalCallAtClaim(post: PostItem, prepared: { privacyLevel?: string } | undefined, budget: Budget) {
+  return Boolean(
+    post.platform === "tiktok" &&
+      prepared?.privacyLevel &&
+      publicApiUrl() &&
+      post.media.length === 1 &&
+      budget.fitsFinalCall(),
+  );
+}
+
 async function getPost(id: string): Promise<PostItem | null> {
   const { data } = await db().entities.post.get({ id }).go({ consistent: true });
   return data;
@@ -147,6 +176,22 @@ async function run(post: PostItem, r: Run): Promise<PublishOutcome> {
   const inv = publishTiming().invocation;
   let ctx: FlowContext | undefined;
   let tokenVersion: number | undefined;
+  // The claim recorded the final call and it is not sent yet: whatever ends or pauses the attempt
+  // before sending it clears the record (nothing was sent). If that write fails, the record
+  // stays with an unfetched ticket, which the next attempt proves unsent (media-pull.ts).
+  let premarked = r.premarked === true;
+  const unmark = async (p: PostItem): Promise<PostItem> => {
+    const pending = premarked && (!ctx || ctx.finalCallPremarked);
+    premarked = false;
+    if (!pending || !p.finalCallAt) return p;
+    if (ctx) ctx.finalCallPremarked = false;
+    const saved = await saveStep(p, { step: "prepared" }, now(), {
+      remove: ["finalCallAt"],
+      expectFinalCallAt: p.finalCallAt,
+    }).catch(() => undefined);
+    if (saved && ctx) ctx.post = saved;
+    return saved ?? p;
+  };
   try {
     const { account, creds } = await freshCredentials(post.accountId, {
       waitMs: budget.timeoutFor(inv.lockWaitMs),
@@ -155,7 +200,13 @@ async function run(post: PostItem, r: Run): Promise<PublishOutcome> {
     tokenVersion = creds.tokenVersion;
     if (account.breakerUntil && Date.parse(account.breakerUntil) > now()) {
       const untilMs = Date.parse(account.breakerUntil);
-      return await waitOrHold(post, untilMs, breakerReason(account.platform, untilMs), r, "account breaker open");
+      return await waitOrHold(
+        await unmark(post),
+        untilMs,
+        breakerReason(account.platform, untilMs),
+        r,
+        "account breaker open",
+      );
     }
     // A prepared attempt (step `prepared`) had its media checked when it was prepared, for this version.
     if (post.step === "claimed" && !post.finalCallAt) {
@@ -168,6 +219,7 @@ async function run(post: PostItem, r: Run): Promise<PublishOutcome> {
     if (post.status === "unconfirmed")
       return await settle(post, await recheckUnconfirmed(post, creds, budget, now()), r);
     ctx = new FlowContext(post, creds, now, budget);
+    ctx.finalCallPremarked = premarked;
     ctx.pollShare = r.polls?.pollShare;
     ctx.pollsAt = [...(r.polls?.polls ?? [])];
     const attempt = ctx;
@@ -186,12 +238,15 @@ async function run(post: PostItem, r: Run): Promise<PublishOutcome> {
       result = await step(ctx).finally(carry);
     }
     await backOffIfBusy(ctx, now);
-    return await settle(ctx.post, result, r);
+    return await settle(await unmark(ctx.post), result, r);
   } catch (err) {
     // A rate-limit error opens the breaker itself, for the wait the platform asked for.
     const rateLimited = err instanceof PlatformError && err.kind === "rate_limited";
     if (ctx && !rateLimited && !(err instanceof InjectedCrash)) await backOffIfBusy(ctx, now);
-    return handleError(ctx?.post ?? post, err, r, ctx?.tokenVersion ?? tokenVersion);
+    // (A dead worker writes nothing more; a table that stopped answering is not asked again.)
+    const current =
+      err instanceof InjectedCrash || outOfBudget(err, r) ? (ctx?.post ?? post) : await unmark(ctx?.post ?? post);
+    return handleError(current, err, r, ctx?.tokenVersion ?? tokenVersion);
   }
 }
 

@@ -66,6 +66,27 @@ describe("publishing survives a crash at every step (connected)", () => {
     expect(s.copies(caption)).toBe(0);
   });
 
+  it.concurrent("tiktok prepared ahead: crash right after the claim that recorded the final call → the unfetched ticket proves init unsent, sent once, published once", async () => {
+    // Scheduled 8 s ahead: a prepare message (creator_info, the media) sends the publish
+    // message carrying what it read, and the claim records the final call with its media ticket
+    // in the same write. A worker killed right after that claim never sent init: the ticket was
+    // never fetched, so the next attempt closes it and sends init, once.
+    const caption = "crash tiktok after a claim that recorded the final call";
+    armCrash("after_claim", { caption });
+    const post = await s.schedule(key, accounts.tiktok as string, {
+      caption,
+      media: [s.media("video.mp4")],
+      inMs: 8_000,
+    });
+    const done = await s.waitFinal(key, post.id, 60_000);
+    expect(done.status).toBe("published");
+    expect(s.copies(caption)).toBe(1);
+    const inits = s.sims.control.calls({ operation: "tiktok.init" }).filter((c) => c.caption === caption);
+    expect(inits).toHaveLength(1);
+    const infos = s.sims.control.calls({ operation: "tiktok.creator_info" });
+    expect(infos.length, "creator_info was read ahead").toBeGreaterThan(0);
+  });
+
   it.concurrent("tiktok: crash between recording the final call and sending it → the unfetched media ticket proves it, sent once, published once", async () => {
     // Without a publish_id, TikTok's video list cannot prove that init never happened (a video
     // in moderation is not listed). The media ticket can: TikTok never fetched the video

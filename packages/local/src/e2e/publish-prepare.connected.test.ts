@@ -173,8 +173,11 @@ describe.concurrent("preparing ahead of the post's time (connected)", () => {
     expect(inits).toHaveLength(1);
     expect(inits[0]?.at as number, "init never before the post's time").toBeGreaterThanOrEqual(due);
     const after = await item(post.id);
-    // The claim took the privacy level the preparation carried in the publish message.
+    // The claim took the privacy level the preparation carried in the publish message, and
+    // recorded the final call (with the media ticket) in the same write.
     expect(after.privacyLevel).toBe("PUBLIC_TO_EVERYONE");
+    expect(after.finalCallAt, "the final call recorded by the claim itself").toBe(after.claimedAt);
+    expect(after.pulledTicket, "TikTok fetched the video through the ticket the claim saved").toBeDefined();
     expect(after.preparedPrivacyLevel).toBeUndefined();
     expect(s.copies(caption)).toBe(1);
   });
@@ -231,6 +234,30 @@ describe.concurrent("preparing ahead of the post's time (connected)", () => {
     expect(s.copies(`tt after edit ${tag}`)).toBe(1);
     expect(s.copies(`tt before edit ${tag}`)).toBe(0);
     expect(calls("tiktok.init", tt.externalAccountId)).toHaveLength(1);
+  });
+
+  it("TikTok: the account's breaker opens after the preparation → the final call the claim recorded is cleared, the post held back (cancellable), nothing sent", async ({
+    expect,
+  }) => {
+    const tt = await s.connect(key, "tiktok");
+    const caption = `prepared then breaker ${tag}`;
+    const post = await s.schedule(key, tt.id, { caption, media: [s.media("video.mp4")], inMs: AHEAD });
+    const until = Date.now() + AHEAD + 20_000;
+    while (!calls("tiktok.creator_info", tt.externalAccountId).length) {
+      if (Date.now() > until) throw new Error("creator_info was never read ahead");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // Throttled by another path meanwhile: the breaker is open past the post's time (a minute).
+    const breakerUntil = new Date(Date.parse(post.scheduledFor as string) + 60_000).toISOString();
+    await db().entities.account.patch({ id: tt.id }).set({ breakerUntil }).go();
+    const held = await s.waitFor(key, post.id, (p) => p.status === "scheduled" && !!p.heldUntil, 40_000);
+    expect(held.heldUntil).toBe(breakerUntil);
+    const after = await item(post.id);
+    expect(after.finalCallAt, "nothing was sent: the claim's record of the final call is cleared").toBeUndefined();
+    expect(calls("tiktok.init", tt.externalAccountId)).toHaveLength(0);
+    const cancelled = await s.api("POST", `/v1/posts/${post.id}/cancel`, {}, key);
+    expect(cancelled).toMatchObject({ status: 200, body: { status: "cancelled" } });
+    expect(s.copies(caption)).toBe(0);
   });
 
   it("a publish message arriving early is sent back with the rest of its delay: published at its time, once", async ({

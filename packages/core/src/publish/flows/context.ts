@@ -71,6 +71,12 @@ export class FlowContext {
   pollShare?: number;
   /** When this attempt checked the processing status (epoch ms), for the quota's sliding minute. */
   pollsAt: number[] = [];
+  /**
+   * The final call was recorded by this attempt's claim (with its media ticket) and is not sent
+   * yet: the next `finalCall` sends it without recording it again. Anything that ends the
+   * attempt before sending it clears the record (worker.ts), since nothing was sent.
+   */
+  finalCallPremarked = false;
 
   constructor(
     public post: PostItem,
@@ -157,7 +163,8 @@ export class FlowContext {
    */
   async finalCall<T>(fn: (creds: AccountCredentials) => Promise<T>, extra: StepPatch = {}): Promise<T> {
     if (!this.budget.fitsFinalCall()) throw new OutOfTimeError("the final call");
-    await this.markFinalCall(extra);
+    if (this.finalCallPremarked) this.finalCallPremarked = false;
+    else await this.markFinalCall(extra);
     crashPoint("before_final_call", this.post);
     try {
       const result = await this.call(fn);

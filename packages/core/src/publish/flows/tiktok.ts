@@ -59,7 +59,8 @@ export async function tiktokStep(ctx: FlowContext): Promise<StepResult> {
         };
     }
   }
-  if (ctx.post.finalCallAt) {
+  // (Recorded by this attempt's own claim and not sent yet: on to init below.)
+  if (ctx.post.finalCallAt && !ctx.finalCallPremarked) {
     // Past the quick look, a media ticket TikTok never fetched settles it (media-pull.ts): closed
     // now, that init can never post anything, so a new init is a plain retry. Asked before the
     // video list, which a failing TikTok may not answer.
@@ -85,14 +86,14 @@ export async function tiktokStep(ctx: FlowContext): Promise<StepResult> {
   }
 
   // Read when the post was prepared (publish/prepare.ts), for this very attempt; else now.
-  const prepared = ctx.post.step === "prepared" ? ctx.post.privacyLevel : undefined;
+  const prepared = ctx.post.step === "prepared" || ctx.finalCallPremarked ? ctx.post.privacyLevel : undefined;
   const privacyLevel = prepared ?? privacyLevelFor(await ctx.call((c) => tt.creatorInfo(c)));
   const video = ctx.post.media[0];
   if (!video) return { kind: "failed", code: "post.media_invalid", message: "A TikTok post needs exactly one video." };
   // TikTok fetches the video through a ticket of Studio's own (media-pull.ts) when the API has a
   // public URL: the witness that can later prove a lost init did nothing.
   const base = publicApiUrl();
-  const pullTicket = base ? newTicket() : undefined;
+  const pullTicket = ctx.finalCallPremarked ? ctx.post.pullTicket : base ? newTicket() : undefined;
   const videoUrl = base && pullTicket ? pullUrl(base, ctx.post.id, pullTicket) : video.url;
   // How many of the account's posts share the status quota: read while init is on its way.
   const quota = ctx.timing.statusQuota;
