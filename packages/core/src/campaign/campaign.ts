@@ -1,6 +1,6 @@
 import type { EntityItem } from "electrodb";
 import { isConditionalFailure } from "../db/conditional";
-import { createOnce } from "../db/own-write";
+import { conditionalWrite, createOnce, storedAsWritten } from "../db/own-write";
 import { db } from "../db/service";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import type { Platform } from "../platforms";
@@ -144,18 +144,25 @@ export async function update(
     version: current.version + 1,
     updatedAt: nowIso(now),
   };
-  try {
-    const { data } = await db()
-      .entities.campaign.patch({ workspaceId, id })
-      .set(set)
-      .where((a, op) => `${op.eq(a.version, current.version)} AND ${op.eq(a.status, "active")}`)
-      .go({ response: "all_new" });
-    return toView(data as CampaignItem);
-  } catch (err) {
-    if (!isConditionalFailure(err)) throw err;
-    await load(workspaceId, id); // 404 if it was deleted meanwhile
-    throw new ConflictError("campaign.version_conflict", "The campaign changed meanwhile; read it and try again.");
-  }
+  const outcome = await conditionalWrite({
+    what: "campaign.update",
+    write: async () => {
+      const { data } = await db()
+        .entities.campaign.patch({ workspaceId, id })
+        .set(set)
+        .where((a, op) => `${op.eq(a.version, current.version)} AND ${op.eq(a.status, "active")}`)
+        .go({ response: "all_new" });
+      return data as CampaignItem;
+    },
+    readBack: async () =>
+      (await db().entities.campaign.get({ workspaceId, id }).go({ consistent: true })).data ?? undefined,
+    // Our own update whose answer was lost: the version we set, at our instant, with our values.
+    isOurs: (c) => c.status === "active" && storedAsWritten(c, set),
+    answer: (c) => c,
+  });
+  if (outcome.applied) return toView(outcome.value);
+  if (outcome.current?.status !== "active") throw new NotFoundError("campaign.not_found", "Campaign not found.");
+  throw new ConflictError("campaign.version_conflict", "The campaign changed meanwhile; read it and try again.");
 }
 
 /**

@@ -2,7 +2,7 @@ import type { AccountItem } from "../account/account";
 import { freshCredentials, ReconnectRequiredError } from "../account/tokens";
 import { env } from "../config/env";
 import { metricsConfig } from "../config/metrics";
-import { isConditionalFailure } from "../db/conditional";
+import { conditionalWrite } from "../db/own-write";
 import { db } from "../db/service";
 import * as JobRun from "../job-run/job-run";
 import { PlatformError } from "../platform/errors";
@@ -129,21 +129,30 @@ async function storeSnapshot(
   values: Record<string, number>,
   now: number,
 ): Promise<boolean> {
-  try {
-    await db()
-      .entities.competitorMetrics.create({
-        competitorId: c.id,
-        workspaceId: c.workspaceId,
-        slot: msg.slot ?? msg.runId,
-        runId: msg.runId,
-        capturedAt: nowIso(now),
-        values,
-        ttl: ttlInDays(400, now),
-      })
-      .go({ response: "none" });
-    return true;
-  } catch (err) {
-    if (isConditionalFailure(err)) return false;
-    throw err;
-  }
+  const slot = msg.slot ?? msg.runId;
+  const capturedAt = nowIso(now);
+  // Our own create whose answer was lost (the SDK's retry fails on it) is ours by its instant.
+  const outcome = await conditionalWrite({
+    what: "competitorMetrics.create",
+    write: async () => {
+      await db()
+        .entities.competitorMetrics.create({
+          competitorId: c.id,
+          workspaceId: c.workspaceId,
+          slot,
+          runId: msg.runId,
+          capturedAt,
+          values,
+          ttl: ttlInDays(400, now),
+        })
+        .go({ response: "none" });
+      return true;
+    },
+    readBack: async () =>
+      (await db().entities.competitorMetrics.get({ competitorId: c.id, slot }).go({ consistent: true })).data ??
+      undefined,
+    isOurs: (m) => m.runId === msg.runId && m.capturedAt === capturedAt,
+    answer: () => true,
+  });
+  return outcome.applied;
 }

@@ -1,5 +1,13 @@
 import { describe, expect, it, vi } from "vitest";
-import { conditionalWrite, createOnce, hasWrite, KEPT_WRITE_TOKENS, newWriteToken, rememberWrite } from "./own-write";
+import {
+  conditionalWrite,
+  createOnce,
+  hasWrite,
+  KEPT_WRITE_TOKENS,
+  newWriteToken,
+  rememberWrite,
+  storedAsWritten,
+} from "./own-write";
 
 /** What ElectroDB throws for ConditionalCheckFailed (the message is what isConditionalFailure reads). */
 const conditionFailed = () =>
@@ -120,5 +128,18 @@ describe("write tokens", () => {
 
   it("are unique per write", () => {
     expect(new Set(Array.from({ length: 100 }, newWriteToken)).size).toBe(100);
+  });
+});
+
+describe("storedAsWritten", () => {
+  const set = { name: "Spring", platforms: ["instagram"], version: 3, updatedAt: "2026-11-28T20:00:00.000Z" };
+  it("holds when every attribute set is stored as written (extra stored attributes are fine)", () => {
+    expect(storedAsWritten({ ...set, id: "c", createdAt: "x" }, set)).toBe(true);
+  });
+  it("fails on any attribute that differs: another write at the same version, or a later one", () => {
+    expect(storedAsWritten({ ...set, name: "Autumn" }, set)).toBe(false);
+    expect(storedAsWritten({ ...set, platforms: ["tiktok"] }, set)).toBe(false);
+    expect(storedAsWritten({ ...set, version: 4 }, set)).toBe(false);
+    expect(storedAsWritten({ ...set, updatedAt: "2026-11-28T20:00:00.001Z" }, set)).toBe(false);
   });
 });

@@ -114,3 +114,16 @@ export function rememberWrite(previous: readonly string[] | undefined, token: st
 export function hasWrite(stored: readonly string[] | undefined, token: string): boolean {
   return stored?.includes(token) ?? false;
 }
+
+/**
+ * True when every attribute a write set holds in the stored item exactly as written: the
+ * evidence for a write conditional on a version it bumps, when the set includes the new
+ * version and the write's own instant (`updatedAt`), which no other write repeats.
+ *
+ * @example
+ * isOurs: (c) => storedAsWritten(c, set) // set = { name, version: v + 1, updatedAt: nowIso(now) }
+ */
+export function storedAsWritten(stored: object, set: object): boolean {
+  const s = stored as Record<string, unknown>;
+  return Object.entries(set).every(([k, v]) => v === undefined || JSON.stringify(s[k]) === JSON.stringify(v));
+}

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { EntityItem } from "electrodb";
 import { isConditionalFailure } from "../db/conditional";
+import { conditionalWrite } from "../db/own-write";
 import { db } from "../db/service";
 import { ConflictError, NotFoundError } from "../errors";
 import type { GenerationMessage } from "../queue/messages";
@@ -63,13 +64,20 @@ export async function start(opts: StartInput, now = Date.now()): Promise<Started
     updatedAt: at,
     version: 1,
   };
-  let created = true;
-  try {
-    await db().entities.generation.create(generation).go({ response: "none" });
-  } catch (err) {
-    if (!isConditionalFailure(err)) throw err;
-    created = false;
-    const { data } = await db().entities.generation.get({ id }).go();
+  // The item existing already is either a retry with the same Idempotency-Key (an earlier
+  // request made it: `created` false), or our own create whose answer was lost and which the SDK
+  // sent again (same request hash and our creation instant: this request made it).
+  const outcome = await conditionalWrite({
+    what: "generation.create",
+    write: () => db().entities.generation.create(generation).go({ response: "none" }),
+    readBack: () => stored(id),
+    isOurs: (g) => g.requestHash === requestHash && g.createdAt === at && g.workspaceId === opts.workspaceId,
+    answer: () => undefined,
+  });
+  const created = outcome.applied;
+  if (!outcome.applied) {
+    const err = outcome.error;
+    const data = outcome.current;
     if (!data || data.workspaceId !== opts.workspaceId || data.feature !== opts.feature) throw err;
     if (data.requestHash !== requestHash) {
       throw new ConflictError(
@@ -162,24 +170,36 @@ export async function claim(
   const { data } = await db().entities.generation.get({ id }).go({ consistent: true });
   if (data?.status !== "generating") return { kind: "finished" };
   if (data.leaseUntil && data.leaseUntil > nowIso(now)) return { kind: "leased", leaseUntil: data.leaseUntil };
-  try {
-    const { data: claimed } = await db()
-      .entities.generation.patch({ id })
-      .set({
-        leaseUntil: nowIso(now + leaseMs),
-        leaseOwner: newId("run"),
-        attempts: data.attempts + 1,
-        version: data.version + 1,
-        updatedAt: nowIso(now),
-      })
-      .where((a, op) => `${op.eq(a.version, data.version)} AND ${op.eq(a.status, "generating")}`)
-      .go({ response: "all_new" });
-    return { claimed: claimed as GenerationItem };
-  } catch (err) {
-    if (!isConditionalFailure(err)) throw err;
-    // Another delivery claimed it between our read and write: its lease is fresh.
-    return { kind: "leased", leaseUntil: nowIso(now + leaseMs) };
-  }
+  const leaseOwner = newId("run");
+  const outcome = await conditionalWrite({
+    what: "generation.claim",
+    write: async () => {
+      const { data: claimed } = await db()
+        .entities.generation.patch({ id })
+        .set({
+          leaseUntil: nowIso(now + leaseMs),
+          leaseOwner,
+          attempts: data.attempts + 1,
+          version: data.version + 1,
+          updatedAt: nowIso(now),
+        })
+        .where((a, op) => `${op.eq(a.version, data.version)} AND ${op.eq(a.status, "generating")}`)
+        .go({ response: "all_new" });
+      return claimed as GenerationItem;
+    },
+    readBack: () => stored(id),
+    // The lease owner is new for this claim: holding it means our claim (its answer lost) holds.
+    isOurs: (g) => g.leaseOwner === leaseOwner,
+    answer: (g) => g,
+  });
+  if (outcome.applied) return { claimed: outcome.value };
+  // Another delivery claimed it between our read and write: its lease is fresh.
+  return { kind: "leased", leaseUntil: outcome.current?.leaseUntil ?? nowIso(now + leaseMs) };
+}
+
+/** The generation as stored now (a consistent read), or undefined. */
+async function stored(id: string): Promise<GenerationItem | undefined> {
+  return (await db().entities.generation.get({ id }).go({ consistent: true })).data ?? undefined;
 }
 
 /**
@@ -207,15 +227,27 @@ export async function renewLease(g: GenerationItem, leaseMs: number, now = Date.
  * and on its lease (a run that lost its lease cannot overwrite the one that took over).
  */
 export async function checkpoint(g: GenerationItem, output: unknown, now = Date.now()): Promise<GenerationItem> {
-  const { data } = await db()
-    .entities.generation.patch({ id: g.id })
-    .set({ output, version: g.version + 1, updatedAt: nowIso(now) })
-    .where(
-      (a, op) =>
-        `${op.eq(a.version, g.version)} AND ${op.eq(a.status, "generating")} AND ${op.eq(a.leaseOwner, g.leaseOwner ?? "")}`,
-    )
-    .go({ response: "all_new" });
-  return data as GenerationItem;
+  const updatedAt = nowIso(now);
+  const outcome = await conditionalWrite({
+    what: "generation.checkpoint",
+    write: async () => {
+      const { data } = await db()
+        .entities.generation.patch({ id: g.id })
+        .set({ output, version: g.version + 1, updatedAt })
+        .where(
+          (a, op) =>
+            `${op.eq(a.version, g.version)} AND ${op.eq(a.status, "generating")} AND ${op.eq(a.leaseOwner, g.leaseOwner ?? "")}`,
+        )
+        .go({ response: "all_new" });
+      return data as GenerationItem;
+    },
+    readBack: () => stored(g.id),
+    // Only the lease holder (this run, writing one step at a time) moves the version under its lease.
+    isOurs: (s) => s.version === g.version + 1 && s.leaseOwner === g.leaseOwner && s.updatedAt === updatedAt,
+    answer: (s) => s,
+  });
+  if (!outcome.applied) throw outcome.error;
+  return outcome.value;
 }
 
 /**
@@ -228,29 +260,35 @@ export async function finish(
   patch: { output?: unknown; lastError?: { code: string; message: string } },
   now = Date.now(),
 ): Promise<GenerationItem | undefined> {
-  try {
-    const { data } = await db()
-      .entities.generation.patch({ id: g.id })
-      .set({
-        status,
-        ...(patch.output !== undefined ? { output: patch.output } : {}),
-        ...(patch.lastError ? { lastError: patch.lastError } : {}),
-        version: g.version + 1,
-        updatedAt: nowIso(now),
-        finishedAt: nowIso(now),
-      })
-      .remove(["leaseUntil", "leaseOwner"])
-      .where((a, op) =>
-        g.leaseOwner
-          ? `${op.eq(a.status, "generating")} AND ${op.eq(a.leaseOwner, g.leaseOwner)}`
-          : op.eq(a.status, "generating"),
-      )
-      .go({ response: "all_new" });
-    return data as GenerationItem;
-  } catch (err) {
-    if (isConditionalFailure(err)) return undefined;
-    throw err;
-  }
+  const finishedAt = nowIso(now);
+  const outcome = await conditionalWrite({
+    what: "generation.finish",
+    write: async () => {
+      const { data } = await db()
+        .entities.generation.patch({ id: g.id })
+        .set({
+          status,
+          ...(patch.output !== undefined ? { output: patch.output } : {}),
+          ...(patch.lastError ? { lastError: patch.lastError } : {}),
+          version: g.version + 1,
+          updatedAt: finishedAt,
+          finishedAt,
+        })
+        .remove(["leaseUntil", "leaseOwner"])
+        .where((a, op) =>
+          g.leaseOwner
+            ? `${op.eq(a.status, "generating")} AND ${op.eq(a.leaseOwner, g.leaseOwner)}`
+            : op.eq(a.status, "generating"),
+        )
+        .go({ response: "all_new" });
+      return data as GenerationItem;
+    },
+    readBack: () => stored(g.id),
+    // Our own finish, its answer lost: the status we set, at the version and instant we wrote.
+    isOurs: (s) => s.status === status && s.version === g.version + 1 && s.finishedAt === finishedAt,
+    answer: (s) => s,
+  });
+  return outcome.applied ? outcome.value : undefined;
 }
 
 /** Gives up the lease without finishing (a retryable failure: the next delivery claims again). */

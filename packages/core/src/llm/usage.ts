@@ -26,7 +26,7 @@ export interface UsageEntry {
 export const monthOf = (at: number) => new Date(at).toISOString().slice(0, 7);
 
 /**
- * Writes one call to the ledger and adds its cost to the workspace's month (atomic ADD). A
+ * Writes one call to the ledger and adds its cost to the workspace's month (ADD), in one transaction. A
  * ledger write that fails is logged, never thrown: the model has answered, and losing the
  * generation over bookkeeping would bill the user twice when they retry.
  *
@@ -36,33 +36,40 @@ export const monthOf = (at: number) => new Date(at).toISOString().slice(0, 7);
 export async function recordUsage(entry: UsageEntry, now = Date.now()): Promise<number> {
   const cost = costUsd(entry.model, entry.promptTokens, entry.completionTokens);
   try {
-    await Promise.all([
-      db()
-        .entities.llmUsage.create({
-          workspaceId: entry.workspaceId,
-          id: newId("llm"),
-          at: nowIso(now),
-          feature: entry.entryPoint,
-          promptVersion: entry.promptVersion,
-          resourceId: entry.resourceId,
-          model: entry.model,
-          promptTokens: entry.promptTokens,
-          completionTokens: entry.completionTokens,
-          costUsd: cost,
-          latencyMs: Math.round(entry.latencyMs),
-          outcome: entry.outcome,
-          errorCode: entry.errorCode,
-          repair: entry.repair,
-          attempts: entry.attempts ?? 1,
-          ttl: ttlInDays(USAGE_RETENTION_DAYS, now),
-        })
-        .go({ response: "none" }),
-      db()
-        .entities.llmSpend.update({ workspaceId: entry.workspaceId, month: monthOf(now) })
-        .add({ costUsd: cost, calls: 1 })
-        .set({ ttl: ttlInDays(USAGE_RETENTION_DAYS, now) })
-        .go({ response: "none" }),
-    ]);
+    // One transaction: the ledger entry and the month's ADD both or neither. The SDK keeps one
+    // ClientRequestToken across its attempts, so a retry after a lost answer is answered as the
+    // applied transaction it repeats: never a second ADD (a double-counted cost) nor a false
+    // "could not record" for an entry that was recorded.
+    const result = await db()
+      .transaction.write(({ llmUsage, llmSpend }) => [
+        llmUsage
+          .create({
+            workspaceId: entry.workspaceId,
+            id: newId("llm"),
+            at: nowIso(now),
+            feature: entry.entryPoint,
+            promptVersion: entry.promptVersion,
+            resourceId: entry.resourceId,
+            model: entry.model,
+            promptTokens: entry.promptTokens,
+            completionTokens: entry.completionTokens,
+            costUsd: cost,
+            latencyMs: Math.round(entry.latencyMs),
+            outcome: entry.outcome,
+            errorCode: entry.errorCode,
+            repair: entry.repair,
+            attempts: entry.attempts ?? 1,
+            ttl: ttlInDays(USAGE_RETENTION_DAYS, now),
+          })
+          .commit(),
+        llmSpend
+          .update({ workspaceId: entry.workspaceId, month: monthOf(now) })
+          .add({ costUsd: cost, calls: 1 })
+          .set({ ttl: ttlInDays(USAGE_RETENTION_DAYS, now) })
+          .commit(),
+      ])
+      .go();
+    if (result.canceled) throw new Error(`usage transaction cancelled: ${result.data.map((d) => d.code).join(", ")}`);
   } catch (err) {
     logger.error("could not record LLM usage", {
       workspaceId: entry.workspaceId,

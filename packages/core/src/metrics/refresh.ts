@@ -9,6 +9,7 @@ import {
 } from "../account/tokens";
 import { env } from "../config/env";
 import { type MetricValues, metricsConfig, toStudioNames } from "../config/metrics";
+import { conditionalWrite } from "../db/own-write";
 import { db } from "../db/service";
 import * as JobRun from "../job-run/job-run";
 import { PlatformError } from "../platform/errors";
@@ -391,26 +392,33 @@ async function storeSnapshots(
   const fresh: typeof stored = [];
   await Promise.all(
     stored.map(async (s) => {
-      try {
-        // Conditional create on (post, slot): a second delivery of this run writes nothing.
-        await db()
-          .entities.postMetrics.create({
-            postId: s.post.id,
-            slot: msg.slot,
-            workspaceId: account.workspaceId,
-            accountId: account.id,
-            platform: account.platform,
-            capturedAt,
-            runId: msg.runId,
-            values: s.values,
-            ttl: ttlInDays(400, now),
-          })
-          .go({ response: "none" });
-        fresh.push(s);
-      } catch (err) {
-        if (!String((err as Error).message).includes("conditional request failed")) throw err;
-        add(progress.counts, "alreadyStored");
-      }
+      // Conditional create on (post, slot): a second delivery of this run writes nothing. Our
+      // own create whose answer was lost (the SDK's retry fails on it) is ours by its instant:
+      // it counts, and goes into the roll-up, as stored.
+      const outcome = await conditionalWrite({
+        what: "postMetrics.create",
+        write: () =>
+          db()
+            .entities.postMetrics.create({
+              postId: s.post.id,
+              slot: msg.slot,
+              workspaceId: account.workspaceId,
+              accountId: account.id,
+              platform: account.platform,
+              capturedAt,
+              runId: msg.runId,
+              values: s.values,
+              ttl: ttlInDays(400, now),
+            })
+            .go({ response: "none" }),
+        readBack: async () =>
+          (await db().entities.postMetrics.get({ postId: s.post.id, slot: msg.slot }).go({ consistent: true })).data ??
+          undefined,
+        isOurs: (m) => m.runId === msg.runId && m.capturedAt === capturedAt,
+        answer: () => undefined,
+      });
+      if (outcome.applied) fresh.push(s);
+      else add(progress.counts, "alreadyStored");
     }),
   );
   add(progress.counts, "snapshots", fresh.length);

@@ -1,6 +1,7 @@
 import { getAccount, refreshNow } from "@studio/core/account/tokens";
 import { createDynamo, setDynamo } from "@studio/core/db/client";
 import { db } from "@studio/core/db/service";
+import { monthOf, recordUsage } from "@studio/core/llm/usage";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type StallProxy, stallProxy } from "../testing/stall-proxy";
 import { startTestStudio, type TestStudio } from "../testing/studio";
@@ -252,5 +253,40 @@ describe("a write whose answer is lost is recognised, not repeated (connected)",
     // The stored refresh token is TikTok's rotated one: the next refresh works with it.
     const next = await refreshNow(await getAccount(acct.id), Date.now, { waitMs: 1_000 });
     expect(next.account).toMatchObject({ status: "active", tokenVersion: before.tokenVersion + 2 });
+  });
+
+  it("PATCH /v1/campaigns/{id} (conditional on its version): 200 with the change, not a false 409", async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const end = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+    const created = await s.api<{ id: string }>(
+      "POST",
+      "/v1/campaigns",
+      { name: `camp ${++n}`, startsOn: today, endsOn: end },
+      key,
+    );
+    const name = `renamed after a lost answer ${Date.now()}`;
+    loseAnswerOnce(name);
+    const res = await s.api<{ name: string }>("PATCH", `/v1/campaigns/${created.body.id}`, { name }, key);
+    expect(proxy.stalled).toBe(1);
+    restore();
+    expect(res.status).toBe(200);
+    expect(res.body.name).toBe(name);
+  });
+
+  it("LLM usage, the ledger write's answer lost: recorded once, the month's cost added once", async () => {
+    const workspaceId = `ws_usage_${Date.now()}`;
+    const resourceId = `res_${Date.now()}`;
+    loseAnswerOnce(resourceId);
+    const at = Date.now();
+    const usage = { workspaceId, entryPoint: "weeklyPlan", resourceId, model: "gpt-4o-mini", promptTokens: 100 };
+    await recordUsage({ ...usage, completionTokens: 50, latencyMs: 10, outcome: "ok", repair: false }, at);
+    expect(proxy.stalled).toBe(1);
+    restore();
+    const spend = await db()
+      .entities.llmSpend.get({ workspaceId, month: monthOf(at) })
+      .go({ consistent: true });
+    expect(spend.data?.calls).toBe(1);
+    const ledger = await db().entities.llmUsage.query.byWorkspace({ workspaceId }).go();
+    expect(ledger.data.map((u) => u.resourceId)).toEqual([resourceId]);
   });
 });
