@@ -1,3 +1,4 @@
+import { dynamo } from "@studio/core/db/client";
 import { db } from "@studio/core/db/service";
 import type { PostItem } from "@studio/core/post/post";
 import { handlePublishMessage } from "@studio/core/publish/worker";
@@ -179,6 +180,67 @@ describe.concurrent("preparing ahead of the post's time (connected)", () => {
     expect(after.finalCallAt, "the final call recorded by the claim itself").toBe(after.claimedAt);
     expect(after.pulledTicket, "TikTok fetched the video through the ticket the claim saved").toBeDefined();
     expect(after.preparedPrivacyLevel).toBeUndefined();
+    expect(s.copies(caption)).toBe(1);
+  });
+
+  it("TikTok with a media ticket: 5 DynamoDB writes per published post (issue 4's budget: ≤ 6)", async ({ expect }) => {
+    const tt = await s.connect(key, "tiktok");
+    const caption = `writes tt ${tag}`;
+    const created = await s.api<{ id: string }>(
+      "POST",
+      "/v1/posts",
+      { accountId: tt.id, caption, media: [s.media("video.mp4")] },
+      key,
+    );
+    const id = created.body.id;
+    // Every write naming this post from its scheduling on, in this process (API, worker, media pull).
+    const writes: string[] = [];
+    const name = `count-writes-${id}`;
+    dynamo().middlewareStack.add(
+      (next, context) => async (args) => {
+        const command = String(context.commandName ?? "");
+        if (/^(Put|Update|Delete|TransactWrite|BatchWrite)/.test(command)) {
+          const input = args.input as { ExpressionAttributeNames?: Record<string, string> };
+          if (JSON.stringify(input).toLowerCase().includes(id.toLowerCase())) {
+            const names = Object.values(input.ExpressionAttributeNames ?? {});
+            // The connected tests' lease is 3 s, so every wait renews it (a write that names no
+            // step); production's 2-min lease outlasts the first polls: not counted here.
+            const leaseOnly = !names.some((n) =>
+              ["step", "pulledTicket", "enqueuedVersion", "publishedAt", "scheduledFor"].includes(n),
+            );
+            const shown = [
+              "scheduledFor",
+              "enqueuedVersion",
+              "finalCallAt",
+              "pulledTicket",
+              "publishId",
+              "publishedAt",
+            ];
+            if (!leaseOnly) writes.push(`${command} ${names.filter((n) => shown.includes(n)).join(",")}`);
+          }
+        }
+        return next(args);
+      },
+      { step: "initialize", name },
+    );
+    try {
+      const at = new Date(Date.now() + AHEAD).toISOString();
+      const scheduled = await s.api("POST", `/v1/posts/${id}/schedule`, { scheduledFor: at }, key);
+      expect(scheduled.status).toBe(200);
+      const scheduleWrites = writes.length; // the schedule transition and enqueuedVersion (API)
+      const done = await s.waitFinal(key, id, 40_000);
+      expect(done.status).toBe("published");
+      const after = await item(id);
+      expect(after.enqueuedVersion).toBeDefined();
+      expect(after.pulledTicket, "TikTok fetched the video through the media ticket").toBeDefined();
+      // The publishing itself: claim + final call, the ticket's fetch, publish id, complete —
+      // plus enqueuedVersion, written while scheduling: 5.
+      const publishing = writes.slice(scheduleWrites);
+      expect(publishing, JSON.stringify(writes)).toHaveLength(4);
+      expect(scheduleWrites, JSON.stringify(writes)).toBe(2);
+    } finally {
+      dynamo().middlewareStack.remove(name);
+    }
     expect(s.copies(caption)).toBe(1);
   });
 
