@@ -1,3 +1,4 @@
+import { appendFileSync } from "node:fs";
 import { connectedEnv } from "@studio/local/testing/connected";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,18 +18,24 @@ import { adminToken, call, newAccount, newKey, newWorkspace } from "./testing/cl
 
 /**
  * Property: every operation of the OpenAPI document, driven with generated bad input (path
- * parameters, query, body, content type, credentials), never answers 5xx, and every error is
- * `{ error: { code, message, details } }`. Runs per operation are few (CI has 2 busy cores);
- * a failure prints fast-check's seed and the shrunk input to replay it.
+ * parameters, query, headers, body, content type, credentials), never answers 5xx, and every
+ * error is `{ error: { code, message, details } }`. Inputs are mostly shaped by the operation's
+ * own schemas with at most one field spoiled, real resource ids and the right credential, so
+ * they reach core (testing/arbitraries.ts). Runs per operation are few (CI has 2 busy cores);
+ * a failure prints fast-check's seed and the shrunk input to replay it; give each find a fixed
+ * case in fuzz-finds.connected.test.ts. Deep runs, by hand:
+ *   STUDIO_FUZZ_RUNS=150 STUDIO_FUZZ_STATS=/tmp/fuzz.txt pnpm vitest run --project connected <this file>
  */
 const RUNS = Number(process.env.STUDIO_FUZZ_RUNS ?? 8);
+/** A file to append `method path status code` to, one line per request: how deep the runs go. */
+const STATS = process.env.STUDIO_FUZZ_STATS;
 const METHODS = ["get", "post", "put", "patch", "delete"] as const;
 const saved = process.env.STUDIO_RATE_LIMIT_PER_KEY;
 
 type Operation = {
   method: string;
   path: string;
-  params: { name: string; in: string; schema?: JsonSchema }[];
+  params: { name: string; in: string; required?: boolean; schema?: JsonSchema }[];
   body: JsonSchema | undefined;
   bodyProps: string[];
 };
@@ -38,21 +45,25 @@ const resolve = (s: JsonSchema | undefined): JsonSchema | undefined => {
   if (!s?.$ref) return s;
   return ((doc.components?.schemas ?? {}) as Record<string, JsonSchema>)[s.$ref.split("/").pop() as string];
 };
-const operations: Operation[] = Object.entries(doc.paths ?? {}).flatMap(([path, item]) =>
-  METHODS.filter((m) => (item as Record<string, unknown>)[m]).map((method) => {
-    const op = (item as Record<string, Record<string, unknown>>)[method] as Record<string, unknown>;
-    const body = (op.requestBody as { content?: Record<string, { schema?: JsonSchema }> } | undefined)?.content?.[
-      "application/json"
-    ]?.schema;
-    return {
-      method: method.toUpperCase(),
-      path,
-      params: (op.parameters as Operation["params"] | undefined) ?? [],
-      body,
-      bodyProps: Object.keys(resolve(body)?.properties ?? {}),
-    };
-  }),
-);
+/** Operations that end resources (delete, cancel, revoke, rotate) run last: the others need them alive. */
+const ends = (o: Operation) => (o.method === "DELETE" || /\/(cancel|revoke|rotate)$/.test(o.path) ? 1 : 0);
+const operations: Operation[] = Object.entries(doc.paths ?? {})
+  .flatMap(([path, item]) =>
+    METHODS.filter((m) => (item as Record<string, unknown>)[m]).map((method) => {
+      const op = (item as Record<string, Record<string, unknown>>)[method] as Record<string, unknown>;
+      const body = (op.requestBody as { content?: Record<string, { schema?: JsonSchema }> } | undefined)?.content?.[
+        "application/json"
+      ]?.schema;
+      return {
+        method: method.toUpperCase(),
+        path,
+        params: (op.parameters as Operation["params"] | undefined) ?? [],
+        body,
+        bodyProps: Object.keys(resolve(body)?.properties ?? {}),
+      };
+    }),
+  )
+  .sort((a, b) => ends(a) - ends(b));
 
 const credential = fc.constantFrom("none", "owner", "viewer", "admin", "garbage");
 
@@ -76,6 +87,13 @@ const idFor = (name: string) => {
 const collectionOf = (path: string, param: string) =>
   param === "id" ? (path.split(`/{${param}}`)[0]?.split("/").pop() ?? "") : param;
 
+/** Parameters as one object schema, so they are drawn like a body (at most one spoiled). */
+const paramsSchema = (params: Operation["params"]): JsonSchema => ({
+  type: "object",
+  properties: Object.fromEntries(params.map((p) => [p.name, p.schema ?? { type: "string" }])),
+  required: params.filter((p) => p.required).map((p) => p.name),
+});
+
 function inputFor(op: Operation) {
   const pathParams = op.params.filter((p) => p.in === "path");
   const queryParams = op.params.filter((p) => p.in === "query");
@@ -83,7 +101,7 @@ function inputFor(op: Operation) {
   const rightCredential = op.path.startsWith("/v1/ops/") || op.path.startsWith("/v1/workspaces") ? "admin" : "owner";
   const queryValue = (p: Operation["params"][number]) =>
     fc.oneof(
-      { weight: 3, arbitrary: shaped(p.schema, resolve, idFor, p.name).map(asText) },
+      { weight: 5, arbitrary: shaped(p.schema, resolve, idFor, p.name).map(asText) },
       { weight: 1, arbitrary: oddString },
       {
         weight: 1,
@@ -105,13 +123,26 @@ function inputFor(op: Operation) {
         ),
       ),
     ),
-    // Pairs, so a key may repeat (`?limit=1&limit=2`).
-    query: fc.array(
-      queryParams.length
-        ? fc.oneof(...queryParams.map((p) => fc.tuple(fc.constant(p.name), queryValue(p))))
-        : fc.tuple(fc.constant("x"), oddString),
-      { maxLength: 4 },
-    ),
+    // Pairs, so a key may repeat (`?limit=1&limit=2`): the route's parameters shaped by their
+    // schema (at most one spoiled), plus random pairs.
+    query: fc
+      .tuple(
+        queryParams.length
+          ? shaped(paramsSchema(queryParams), resolve, idFor).map((q) =>
+              Object.entries(q as Record<string, unknown>).map(([k, v]) => [k, asText(v)] as [string, string]),
+            )
+          : fc.constant([] as [string, string][]),
+        fc.oneof(
+          { weight: 3, arbitrary: fc.constant([] as [string, string][]) },
+          fc.array(
+            queryParams.length
+              ? fc.oneof(...queryParams.map((p) => fc.tuple(fc.constant(p.name), queryValue(p))))
+              : fc.tuple(fc.constant("x"), oddString),
+            { minLength: 1, maxLength: 2 },
+          ),
+        ),
+      )
+      .map(([shapedPairs, randomPairs]) => [...shapedPairs, ...randomPairs]),
     headers: fc.record(
       {
         ...(headerParams.includes("prefer") ? { prefer: preferHeader } : {}),
@@ -121,7 +152,7 @@ function inputFor(op: Operation) {
     ),
     body: fc.oneof(
       // Shaped like the route's schema: edges and odd values in otherwise valid requests.
-      { weight: 3, arbitrary: op.body ? shaped(op.body, resolve, idFor) : fc.constant({}) },
+      { weight: 8, arbitrary: op.body ? shaped(op.body, resolve, idFor) : fc.constant({}) },
       // The route's own fields, with wrong values.
       op.bodyProps.length
         ? fc.dictionary(fc.constantFrom(...op.bodyProps), oddValue, { maxKeys: op.bodyProps.length })
@@ -130,7 +161,7 @@ function inputFor(op: Operation) {
       fc.constant(undefined),
     ),
     raw: fc.oneof(
-      { weight: 5, arbitrary: fc.constant(undefined) },
+      { weight: 10, arbitrary: fc.constant(undefined) },
       fc.constantFrom(
         "{",
         "[1,",
@@ -142,14 +173,15 @@ function inputFor(op: Operation) {
         "\ufeff{}",
       ),
     ),
-    contentType: fc.constantFrom(
-      "application/json",
-      "application/json",
-      "application/json; charset=utf-8",
-      "text/plain",
-      "",
-      "application/xml",
-      "application/merge-patch+json",
+    contentType: fc.oneof(
+      { weight: 12, arbitrary: fc.constant("application/json") },
+      fc.constantFrom(
+        "application/json; charset=utf-8",
+        "text/plain",
+        "",
+        "application/xml",
+        "application/merge-patch+json",
+      ),
     ),
   });
 }
@@ -252,6 +284,7 @@ describe("every route with generated bad input (property, connected)", () => {
           headers,
           ...(payload !== undefined ? { rawBody: payload } : {}),
         });
+        if (STATS) appendFileSync(STATS, `${op.method} ${op.path} ${res.status} ${res.body?.error?.code ?? "-"}\n`);
         expect(res.status, `${op.method} ${path} → ${res.text.slice(0, 300)}`).toBeLessThan(500);
         if (res.status >= 400) {
           expect(res.body, res.text.slice(0, 300)).toMatchObject({
