@@ -331,7 +331,8 @@ async function wait(post: PostItem, delayMs: number, r: Run, note: string): Prom
 /** The status quota's bookkeeping for a `continue` message: the share, and the checks of the last minute. */
 function carried(r: Run, now: number): { pollShare?: number; polls?: number[] } {
   const share = r.polls?.pollShare;
-  const polls = (r.polls?.polls ?? []).filter((t) => t > now - 2 * QUOTA_WINDOW_MS);
+  // The last 100 at most (the schema's bound is 200): a share above 100 a minute never waits on them.
+  const polls = (r.polls?.polls ?? []).filter((t) => t > now - 2 * QUOTA_WINDOW_MS).slice(-100);
   return { ...(share !== undefined ? { pollShare: share } : {}), ...(polls.length ? { polls } : {}) };
 }
 
