@@ -11,14 +11,14 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
  * last (at +640 s of a 765 s run, 2026-11-28) and the suite waited for it alone. The tiers below
  * say what takes long, whatever the cache holds:
  * 1. the chaos run (a whole runtime as a child process, a SIGKILL and a restart);
- * 2. the end-to-end tests, the runtime's and the demo (whole runtimes, real queue delays), and
- *    the infra test (bundles every function: CPU-bound for tens of seconds on a busy machine);
+ * 2. the end-to-end tests, the runtime's and the demo (whole runtimes, real queue delays);
  * 3. the other connected tests;
- * 4. unit tests (milliseconds each: they fill the gaps at the end).
+ * 4. the rest.
+ * (The infra and unit tests run before the connected ones: vitest.config.ts `groupOrder`.)
  */
 const TIERS: RegExp[] = [
   /\/chaos\/[^/]+\.connected\.test\.ts$/,
-  /\/local\/src\/(e2e|runtime)\/[^/]+\.connected\.test\.ts$|\/demo\.connected\.test\.ts$|^stacks\//,
+  /\/local\/src\/(e2e|runtime)\/[^/]+\.connected\.test\.ts$|\/demo\.connected\.test\.ts$/,
   /\.connected\.test\.ts$/,
 ];
 

@@ -163,7 +163,9 @@ export async function startTestStudio(
           throw new Error(`${action}: ${res.status} ${JSON.stringify(res.body)}`);
       }
     },
-    async waitFor(key, postId, done, timeoutMs = 30_000) {
+    // 60 s by default: a post's pipeline takes 1–5 s here, and far longer when the 2 cores are
+    // shared with other work (posts past 30 s seen, 2026-11-28); the wait ends when it is done.
+    async waitFor(key, postId, done, timeoutMs = 60_000) {
       const until = Date.now() + timeoutMs;
       let last: Post | undefined;
       while (Date.now() < until) {
