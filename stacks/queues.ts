@@ -1,7 +1,9 @@
 import { dlqName, type QueueKind, type QueueSpec, queueName, queues } from "@studio/core/config/jobs";
-import { Duration } from "aws-cdk-lib";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Queue as SqsQueue } from "aws-cdk-lib/aws-sqs";
+// aws-cdk-lib/core, not the package root: the root re-exports all 305 service modules, and
+// loading their types was ~40 s of every `tsc` run (2,400 files instead of ~300).
+import { Duration } from "aws-cdk-lib/core";
 import { type FunctionProps, Queue, type StackContext, use } from "sst/constructs";
 import { Storage } from "./storage";
 
