@@ -143,6 +143,11 @@ export const PostEntity = new Entity({
      * back and finds its own token here, so it answers success instead of a false 409.
      */
     writeTokens: { type: "list", items: { type: "string" } },
+    /**
+     * Created with an `Idempotency-Key`: the SHA-256 of the creating request, so a retry with
+     * the same key and body gets this post back, and the same key with another body a 409.
+     */
+    requestHash: { type: "string" },
     createdAt: { type: "string", required: true, readOnly: true },
     updatedAt: { type: "string", required: true },
   },

@@ -1,6 +1,7 @@
+import { createHash } from "node:crypto";
 import { createConversions, type EntityItem } from "electrodb";
 import * as Account from "../account/account";
-import { conditionalWrite, createOnce, hasWrite, newWriteToken, rememberWrite } from "../db/own-write";
+import { conditionalWrite, hasWrite, newWriteToken, rememberWrite } from "../db/own-write";
 import { db } from "../db/service";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import { enqueueIfDueSoon } from "../queue/publish-enqueue";
@@ -70,6 +71,11 @@ export interface CreatePostInput {
  * account's platform apply now and again at scheduling; a planned `scheduledFor` must be in the
  * future and at most 3 calendar months ahead.
  *
+ * With an `idempotencyKey` (the `Idempotency-Key` header) the post's id derives from the
+ * workspace and the key: a client retrying a request whose answer it lost gets the same post
+ * back (`replayed`), never a second one; the same key with another body is 409
+ * `idempotency.key_reused`. The key is remembered as long as the post exists.
+ *
  * @example
  * const { post, warnings } = await Post.create(workspaceId, { accountId, caption: "Hi", media: [] });
  */
@@ -77,18 +83,23 @@ export async function create(
   workspaceId: string,
   input: CreatePostInput,
   now = Date.now(),
-): Promise<{ post: PostView; warnings: NearbyWarning[] }> {
+  opts: { idempotencyKey?: string } = {},
+): Promise<{ post: PostView; warnings: NearbyWarning[]; replayed: boolean }> {
   const account = await Account.find(workspaceId, input.accountId);
   if (!account) throw new NotFoundError("account.not_found", "Account not found.");
   checkMedia(account.platform, input.media);
   checkMediaLinks(input.media);
   checkCaption(account.platform, input.caption);
   const scheduledFor = input.scheduledFor ? checkScheduleTime(input.scheduledFor, now) : undefined;
-  const id = newId("post");
+  const requestHash = opts.idempotencyKey ? sha256(JSON.stringify(input)) : undefined;
+  const id = opts.idempotencyKey
+    ? `post_${sha256(`${workspaceId}\nposts\n${opts.idempotencyKey}`).slice(0, 22)}`
+    : newId("post");
   const at = nowIso(now);
   const item: PostItem = {
     id,
     workspaceId,
+    requestHash,
     accountId: account.id,
     platform: account.platform,
     caption: input.caption,
@@ -103,17 +114,36 @@ export async function create(
     updatedAt: at,
   };
   // A lost answer retried by the SDK fails its attribute_not_exists condition on our own item:
-  // recognised by the id generated here (db/own-write.ts), so the answer is still 201, once.
-  await createOnce({
+  // recognised by our creation instant (db/own-write.ts), so the answer is still 201, once.
+  const outcome = await conditionalWrite({
     what: "post.create",
-    write: () => db().entities.post.create(item).go({ response: "none" }),
+    write: async () => {
+      await db().entities.post.create(item).go({ response: "none" });
+      return item;
+    },
     readBack: () => stored(id),
     isOurs: (p) => p.workspaceId === workspaceId && p.createdAt === at,
-    answer: () => undefined,
+    answer: () => item,
   });
-  const warnings = scheduledFor ? await nearbyPosts(item.accountId, id, scheduledFor) : [];
-  return { post: toView(item), warnings };
+  let post = item;
+  if (!outcome.applied) {
+    // Only a keyed id can be taken by another request: the client's earlier one with this key.
+    const earlier = outcome.current;
+    if (!requestHash || !earlier || earlier.workspaceId !== workspaceId) throw outcome.error;
+    if (earlier.requestHash !== requestHash) {
+      throw new ConflictError(
+        "idempotency.key_reused",
+        "This Idempotency-Key was already used with a different request.",
+        { id },
+      );
+    }
+    post = earlier;
+  }
+  const warnings = post.scheduledFor ? await nearbyPosts(post.accountId, id, post.scheduledFor) : [];
+  return { post: toView(post), warnings, replayed: !outcome.applied };
 }
+
+const sha256 = (s: string) => createHash("sha256").update(s).digest("base64url");
 
 /** The post, or 404 `post.not_found` when absent or another workspace's. */
 export async function get(workspaceId: string, id: string): Promise<PostView> {

@@ -289,4 +289,62 @@ describe("a write whose answer is lost is recognised, not repeated (connected)",
     const ledger = await db().entities.llmUsage.query.byWorkspace({ workspaceId }).go();
     expect(ledger.data.map((u) => u.resourceId)).toEqual([resourceId]);
   });
+
+  describe("POST /v1/posts with an Idempotency-Key (the client lost the API's answer)", () => {
+    const create = async (body: unknown, idem: string) => {
+      const res = await fetch(`${s.runtime.apiUrl}/v1/posts`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json", "idempotency-key": idem },
+        body: JSON.stringify(body),
+      });
+      return {
+        status: res.status,
+        replayed: res.headers.get("idempotent-replayed"),
+        body: (await res.json()) as never,
+      };
+    };
+
+    it("a retry with the same key and body: 201 with the same post, one post stored", async () => {
+      const acct = await s.connect(key, "facebook");
+      const caption = `keyed ${Date.now()}`;
+      const idem = `create-${Date.now()}`;
+      const first = await create({ accountId: acct.id, caption, media: [] }, idem);
+      const again = await create({ accountId: acct.id, caption, media: [] }, idem);
+      expect(first).toMatchObject({ status: 201, replayed: null });
+      expect(again).toMatchObject({ status: 201, replayed: "true" });
+      expect((again.body as { id: string }).id).toBe((first.body as { id: string }).id);
+      const list = await s.api<{ items: { caption: string }[] }>(
+        "GET",
+        `/v1/posts?accountId=${acct.id}`,
+        undefined,
+        key,
+      );
+      expect(list.body.items.filter((p) => p.caption === caption)).toHaveLength(1);
+    });
+
+    it("the same key with another body: 409 idempotency.key_reused, nothing created", async () => {
+      const acct = await s.connect(key, "facebook");
+      const idem = `reused-${Date.now()}`;
+      expect((await create({ accountId: acct.id, caption: "first", media: [] }, idem)).status).toBe(201);
+      const other = await create({ accountId: acct.id, caption: "second", media: [] }, idem);
+      expect(other.status).toBe(409);
+      expect(other.body).toMatchObject({ error: { code: "idempotency.key_reused" } });
+      const list = await s.api<{ items: unknown[] }>("GET", `/v1/posts?accountId=${acct.id}`, undefined, key);
+      expect(list.body.items).toHaveLength(1);
+    });
+
+    it("the same key in another workspace is another post", async () => {
+      const other = await s.workspace("Other");
+      const [a, b] = [await s.connect(key, "facebook"), await s.connect(other.key, "facebook")];
+      const idem = `shared-${Date.now()}`;
+      const mine = await create({ accountId: a.id, caption: "mine", media: [] }, idem);
+      const res = await fetch(`${s.runtime.apiUrl}/v1/posts`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${other.key}`, "content-type": "application/json", "idempotency-key": idem },
+        body: JSON.stringify({ accountId: b.id, caption: "theirs", media: [] }),
+      });
+      expect(res.status).toBe(201);
+      expect(((await res.json()) as { id: string }).id).not.toBe((mine.body as { id: string }).id);
+    });
+  });
 });

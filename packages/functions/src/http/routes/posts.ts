@@ -3,6 +3,7 @@ import * as Post from "@studio/core/post/post";
 import { POST_STATUSES } from "@studio/core/post/post.entity";
 import { orderedRange } from "@studio/core/validation/index";
 import { requireKey, WRITERS } from "../auth";
+import { idempotencyKey } from "../generation";
 import { router } from "../router";
 import {
   body,
@@ -32,6 +33,13 @@ const CreatePost = z.object({
 
 const When = z.object({ scheduledFor: Instant });
 
+const CreateHeaders = z.object({
+  "idempotency-key": z.string().min(1).max(255).optional().openapi({
+    description:
+      "Retrying with the same key (and body) returns the same post (201, `Idempotent-Replayed: true`), never a second one; the same key with another body is 409 `idempotency.key_reused`. Remembered as long as the post exists.",
+  }),
+});
+
 const ListQuery = orderedRange(
   z.object({
     status: z.enum(POST_STATUSES).optional(),
@@ -60,10 +68,20 @@ export const posts = router()
       summary: "Create a draft post",
       security,
       middleware: writers,
-      request: { body: body(CreatePost) },
-      responses: { 201: json(PostWithWarnings, "The draft."), ...errors },
+      request: { headers: CreateHeaders, body: body(CreatePost) },
+      responses: {
+        201: json(PostWithWarnings, "The draft (or, for a retried Idempotency-Key, the same post)."),
+        ...errors,
+      },
     }),
-    async (c) => c.json(withWarnings(await Post.create(c.get("principal").workspaceId, c.req.valid("json"))), 201),
+    async (c) => {
+      const key = idempotencyKey(c);
+      const created = await Post.create(c.get("principal").workspaceId, c.req.valid("json"), undefined, {
+        idempotencyKey: key,
+      });
+      if (created.replayed) c.header("Idempotent-Replayed", "true");
+      return c.json(withWarnings(created), 201);
+    },
   )
   .openapi(
     createRoute({
