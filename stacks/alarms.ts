@@ -12,8 +12,8 @@ import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription, UrlSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
-// aws-cdk-lib/core, not the package root: the root re-exports all 305 service modules, and
-// loading their types was ~40 s of every `tsc` run (2,400 files instead of ~300).
+// aws-cdk-lib/core, not the package root: the root re-exports all 305 service modules (alone,
+// 2,400 type files instead of ~300); here it took tsc's peak memory from 2.6 to 2.0 GB.
 import { Duration } from "aws-cdk-lib/core";
 import { type StackContext, use } from "sst/constructs";
 import { Api } from "./api";

@@ -1,8 +1,8 @@
 import { dlqName, type QueueKind, type QueueSpec, queueName, queues } from "@studio/core/config/jobs";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Queue as SqsQueue } from "aws-cdk-lib/aws-sqs";
-// aws-cdk-lib/core, not the package root: the root re-exports all 305 service modules, and
-// loading their types was ~40 s of every `tsc` run (2,400 files instead of ~300).
+// aws-cdk-lib/core, not the package root: the root re-exports all 305 service modules (alone,
+// 2,400 type files instead of ~300); here it took tsc's peak memory from 2.6 to 2.0 GB.
 import { Duration } from "aws-cdk-lib/core";
 import { type FunctionProps, Queue, type StackContext, use } from "sst/constructs";
 import { Storage } from "./storage";
