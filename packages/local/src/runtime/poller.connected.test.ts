@@ -137,7 +137,14 @@ describe("queue poller (runtime) against fauxqs", () => {
     // prepare: the first delivery sleeps 2.5 s, past the 1 s timeout; the second is quick.
     await send("slow", [{ id: `slow-${run}`, sleepMs: 2500, slowUntilReceive: 1 }]);
     // act
-    await until("a second delivery that succeeds", async () => (await depth(rt.queues.slow?.url)) === 0, 15_000);
+    // The visibility timeout (1 s) equals the function timeout, so the second delivery can run
+    // and delete the message before the busy event loop has fired the first one's timeout: wait
+    // for both, not for the queue alone.
+    await until(
+      "a second delivery that succeeds, and the first one's timeout",
+      async () => (await depth(rt.queues.slow?.url)) === 0 && (rt.pollers.slow?.stats.timedOut ?? 0) >= 1,
+      15_000,
+    );
     // assess
     expect(deliveriesOf("slow-").map((d) => d.receiveCount)).toEqual([1, 2]);
     expect(rt.pollers.slow?.stats.timedOut).toBe(1);
