@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { publishTiming } from "../config/publishing";
 import { isConditionalFailure } from "../db/conditional";
+import { conditionalWrite } from "../db/own-write";
 import { db } from "../db/service";
 import type { PostItem } from "../post/post";
 import { shardOf } from "../util/shard";
@@ -50,6 +51,29 @@ async function conditional<T>(write: () => Promise<T>): Promise<T | undefined> {
   }
 }
 
+/**
+ * A write that starts an attempt (claim, takeover) under a fresh `attemptId`. If its answer is
+ * lost after DynamoDB applied it, the SDK's retry fails the condition against this very write;
+ * taken at its word that is "lost the race", and the post would sit in `publishing` until its
+ * lease expired (minutes late, one attempt more). So on a conditional failure the post is read
+ * back (consistently): holding our attemptId, the write is ours (db/own-write.ts), and the attempt
+ * goes on. A random UUID nobody else can have written is the evidence.
+ */
+async function startAttempt(
+  postId: string,
+  write: (attemptId: string) => Promise<PostItem>,
+): Promise<PostItem | undefined> {
+  const attemptId = randomUUID();
+  const outcome = await conditionalWrite({
+    what: "publish.start_attempt",
+    write: () => write(attemptId),
+    readBack: async () => (await db().entities.post.get({ id: postId }).go({ consistent: true })).data ?? undefined,
+    isOurs: (stored) => stored.attemptId === attemptId,
+    answer: (stored) => stored as PostItem,
+  });
+  return outcome.applied ? outcome.value : undefined;
+}
+
 /** What a preparation left on the post, when it was made for the version being claimed. */
 export function preparedFor(post: PostItem): PostItem | undefined {
   return post.preparedVersion === post.version && post.preparedAt ? post : undefined;
@@ -77,14 +101,14 @@ export function claim(
   // `finalCall`: the attempt's final call is recorded in the claim itself (TikTok, prepared, with
   // a media ticket: the worker sends init next; see worker.ts `claimAndMarkFinalCall`).
   const marked = finalCall ? { finalCallAt: iso(now), pullTicket: finalCall.pullTicket, step: "final_call" } : {};
-  return conditional(async () => {
+  return startAttempt(post.id, async (attemptId) => {
     const { data } = await db()
       .entities.post.patch({ id: post.id })
       .set({
         status: "publishing",
         version: post.version + 1,
         attempts: post.attempts + 1,
-        attemptId: randomUUID(),
+        attemptId,
         leaseShard: shardOf(post.id),
         leaseUntil: iso(now + leaseMs()),
         step: prepared || carried ? "prepared" : "claimed",
@@ -113,12 +137,12 @@ export function claim(
  */
 export function takeover(post: PostItem, now: number): Promise<PostItem | undefined> {
   const status = post.status === "unconfirmed" ? "unconfirmed" : "publishing";
-  return conditional(async () => {
+  return startAttempt(post.id, async (attemptId) => {
     const { data } = await db()
       .entities.post.patch({ id: post.id })
       .set({
         attempts: post.attempts + (status === "publishing" ? 1 : 0),
-        attemptId: randomUUID(),
+        attemptId,
         leaseShard: shardOf(post.id),
         leaseUntil: iso(now + leaseMs()),
         updatedAt: iso(now),

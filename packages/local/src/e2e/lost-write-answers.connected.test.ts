@@ -2,6 +2,8 @@ import { getAccount, refreshNow } from "@studio/core/account/tokens";
 import { createDynamo, setDynamo } from "@studio/core/db/client";
 import { db } from "@studio/core/db/service";
 import { monthOf, recordUsage } from "@studio/core/llm/usage";
+import type { PostItem } from "@studio/core/post/post";
+import { claim, leaseMs, takeover } from "@studio/core/publish/transitions";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type StallProxy, stallProxy } from "../testing/stall-proxy";
 import { startTestStudio, type TestStudio } from "../testing/studio";
@@ -271,6 +273,34 @@ describe("a write whose answer is lost is recognised, not repeated (connected)",
     restore();
     expect(res.status).toBe(200);
     expect(res.body.name).toBe(name);
+  });
+
+  it("publish claim and lease takeover, answer lost: the attempt is ours and goes on (not 'lost the race' until the lease expires)", async () => {
+    const post = await draft();
+    const at = later();
+    const scheduled = await s.api("POST", `/v1/posts/${post.id}/schedule`, { scheduledFor: at }, key);
+    expect(scheduled.status).toBe(200);
+    const before = (await stored(post.id)) as PostItem;
+    // The claim carries `receivedAt`: an instant of its own marks its request.
+    const now = Date.now();
+    const receivedAt = now - 7;
+    loseAnswerOnce(new Date(receivedAt).toISOString());
+    const claimed = await claim(before, now, receivedAt);
+    expect(proxy.stalled).toBe(1);
+    restore();
+    expect(claimed).toMatchObject({ id: post.id, status: "publishing", attempts: before.attempts + 1 });
+    const afterClaim = (await stored(post.id)) as PostItem;
+    expect(afterClaim).toMatchObject({ attemptId: claimed?.attemptId, version: before.version + 1 });
+    // A sweeper taking over the expired lease: its condition names the previous attemptId.
+    loseAnswerOnce(afterClaim.attemptId as string);
+    const taken = await takeover(afterClaim, now + leaseMs() + 1);
+    expect(proxy.stalled).toBe(1);
+    restore();
+    expect(taken?.attemptId).toBeDefined();
+    expect(taken?.attemptId).not.toBe(afterClaim.attemptId);
+    expect(await stored(post.id)).toMatchObject({ attemptId: taken?.attemptId, attempts: before.attempts + 2 });
+    // Someone else's write still loses: a second claim of the same version is not ours.
+    expect(await claim(before, now, receivedAt)).toBeUndefined();
   });
 
   it("LLM usage, the ledger write's answer lost: recorded once, the month's cost added once", async () => {
