@@ -343,6 +343,17 @@ describe.concurrent("publishing under faults (connected)", () => {
     });
 
     it("TikTok: init unanswered and never acted on → the unfetched media ticket is closed, init sent again, published once", async () => {
+      // A workspace of its own with a 5-minute retry window: the tests' 15 s window is not what
+      // this case is about, and on a loaded machine (a fresh-clone suite with a CPU hog) the
+      // window ran out before the ticket was closed and init sent again, so the first verdict
+      // was an honest `unconfirmed` instead of the `published` asserted here.
+      const ws = await s.api<{ apiKey: string }>("POST", "/v1/workspaces", {
+        name: "Ticket",
+        timezone: "Europe/Paris",
+        publishRetryWindowMinutes: 5,
+      });
+      expect(ws.status).toBe(201);
+      const key = ws.body.apiKey;
       const acct = await s.connect(key, "tiktok");
       fault({ operation: "tiktok.init", type: "timeout", delayMs: 500, accountId: acct.externalAccountId });
       fault({ operation: "tiktok.recent_videos", type: "server_error", rate: 1, accountId: acct.externalAccountId });
