@@ -3,7 +3,7 @@ import { publishTiming } from "../config/publishing";
 import { isConditionalFailure } from "../db/conditional";
 import { conditionalWrite } from "../db/own-write";
 import { db } from "../db/service";
-import type { PostItem } from "../post/post";
+import { type PostItem, stored } from "../post/post";
 import { shardOf } from "../util/shard";
 
 /**
@@ -67,7 +67,7 @@ async function startAttempt(
   const outcome = await conditionalWrite({
     what: "publish.start_attempt",
     write: () => write(attemptId),
-    readBack: async () => (await db().entities.post.get({ id: postId }).go({ consistent: true })).data ?? undefined,
+    readBack: () => stored(postId),
     isOurs: (stored) => stored.attemptId === attemptId,
     answer: (stored) => stored as PostItem,
   });

@@ -5,6 +5,7 @@ import { monthOf, recordUsage } from "@studio/core/llm/usage";
 import type { PostItem } from "@studio/core/post/post";
 import { claim, leaseMs, takeover } from "@studio/core/publish/transitions";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { withAwsEnv } from "../testing/aws-env";
 import { type StallProxy, stallProxy } from "../testing/stall-proxy";
 import { startTestStudio, type TestStudio } from "../testing/studio";
 
@@ -16,20 +17,6 @@ import { startTestStudio, type TestStudio } from "../testing/studio";
  * its own write (db/own-write.ts) and answer as if the first answer had arrived: one post, the
  * right status, never a 500 nor a 409 for a write that was applied.
  */
-
-/** Builds a client under other client settings (aws/clients.ts reads them at build time). */
-function withAwsEnv<T>(vars: Record<string, string>, build: () => T): T {
-  const before = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, vars);
-  try {
-    return build();
-  } finally {
-    for (const [k, v] of Object.entries(before)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
-}
 
 describe("a write whose answer is lost is recognised, not repeated (connected)", () => {
   let s: TestStudio;

@@ -10,6 +10,7 @@ import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { invokeHandler, type LambdaHandler, lambdaContext, loadHandler } from "../runtime/handler-module";
 import { sqsEvent } from "../runtime/sqs-event";
+import { withAwsEnv } from "../testing/aws-env";
 import { type StallProxy, stallProxy } from "../testing/stall-proxy";
 import { type Media, startTestStudio, TEST_TIMING, type TestStudio } from "../testing/studio";
 
@@ -23,20 +24,6 @@ import { type Media, startTestStudio, TEST_TIMING, type TestStudio } from "../te
  * alone is handed back, its post stays in a stated status and is published once later.
  */
 const FUNCTION_TIMEOUT_S = 12;
-
-/** Builds a client under other client settings (aws/clients.ts reads them at build time). */
-function withAwsEnv<T>(vars: Record<string, string>, build: () => T): T {
-  const before = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, vars);
-  try {
-    return build();
-  } finally {
-    for (const [k, v] of Object.entries(before)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
-}
 
 describe("a record's time budget in a batch (connected)", () => {
   let s: TestStudio;
